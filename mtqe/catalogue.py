@@ -1,0 +1,46 @@
+"""What is configured: systems and metrics in ``conf/``, read without loading any model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from mtqe.errors import MtqeError
+from mtqe.metrics.registry import build_metric, validate_metric_config
+from mtqe.systems.registry import validate_system_config
+
+
+def _entries(folder: Path):
+    for path in sorted(folder.glob("*.yaml")):
+        node = OmegaConf.load(path)
+        for name, sub in node.items():
+            yield path, str(name), sub
+
+
+def list_systems(conf_dir: Path) -> list[str]:
+    lines = []
+    for path, name, node in _entries(conf_dir / "system"):
+        try:
+            cfg = validate_system_config(name, node)
+            pairs = ",".join(cfg.pairs) or "any"
+            model = getattr(cfg, "model", getattr(cfg, "text", ""))
+            lines.append(f"{name:28s} {cfg.type:11s} pairs={pairs:24s} {model}  {cfg.description}")
+        except MtqeError as exc:
+            lines.append(f"{name:28s} INVALID ({path.name}): {exc}")
+    return lines
+
+
+def list_metrics(conf_dir: Path) -> list[str]:
+    lines = []
+    for path, name, node in _entries(conf_dir / "metric"):
+        try:
+            info = build_metric(validate_metric_config(name, node)).info
+            flags = (
+                f"higher_is_better={info.higher_is_better} needs_reference={info.needs_reference} "
+                f"needs_source={info.needs_source} needs_gpu={info.needs_gpu}"
+            )
+            lines.append(f"{name:12s} {flags}  {info.description}")
+        except MtqeError as exc:
+            lines.append(f"{name:12s} INVALID ({path.name}): {exc}")
+    return lines

@@ -1,0 +1,140 @@
+"""Command line: ``mtqe run`` (Hydra) and inspection subcommands.
+
+Examples::
+
+    mtqe run                                   # default experiment (jpus-2022, ja→zh)
+    mtqe run system=[community,nllb-200-distilled-600m] hydra.run.dir=out/nllb
+    mtqe run -m system=community,gemma-3-270m  # Hydra multirun: one job per system
+    mtqe systems list
+    mtqe metrics list
+    mtqe cache stats
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from mtqe.errors import MtqeError
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def conf_dir() -> Path:
+    """``$MTQE_CONF_DIR`` or the project's ``conf/``."""
+    return Path(os.environ.get("MTQE_CONF_DIR", PROJECT_DIR / "conf")).resolve()
+
+
+def _run(overrides: list[str]) -> int:
+    """Hand the overrides to Hydra, which composes the config and calls :func:`run_task`."""
+    import hydra
+
+    from mtqe.config import register_configs
+    from mtqe.run_task import run_task
+
+    register_configs()
+    quiet = "--quiet" in overrides
+    overrides = [o for o in overrides if o != "--quiet"] + (["quiet=true"] if quiet else [])
+    main = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")(run_task)
+    saved_argv = sys.argv
+    sys.argv = ["mtqe run", *overrides]
+    try:
+        main()
+    finally:
+        sys.argv = saved_argv
+    return 0
+
+
+def _systems_list(args: argparse.Namespace) -> int:
+    from mtqe.catalogue import list_systems
+
+    for line in list_systems(conf_dir()):
+        print(line)
+    return 0
+
+
+def _metrics_list(args: argparse.Namespace) -> int:
+    from mtqe.catalogue import list_metrics
+
+    for line in list_metrics(conf_dir()):
+        print(line)
+    return 0
+
+
+def _cache_stats(args: argparse.Namespace) -> int:
+    from mtqe.cache_paths import default_cache_dir
+    from mtqe.systems.cache import TranslationCache
+
+    path = Path(args.cache_dir or default_cache_dir()) / "translations.sqlite"
+    if not path.exists():
+        print(f"no translation cache at {path}")
+        return 0
+    stats = TranslationCache(path).stats()
+    print(f"{stats.path}: {stats.entries} translations, {stats.identities} model configurations, "
+          f"{stats.size_bytes / 1e6:.1f} MB")
+    for identity, n in stats.per_identity:
+        print(f"  {n:6d}  {identity[:160]}")
+    return 0
+
+
+def _cache_prune(args: argparse.Namespace) -> int:
+    from mtqe.cache_paths import default_cache_dir
+    from mtqe.systems.cache import TranslationCache
+
+    path = Path(args.cache_dir or default_cache_dir()) / "translations.sqlite"
+    if not path.exists():
+        print(f"no translation cache at {path}")
+        return 0
+    try:
+        n = TranslationCache(path).prune(older_than_days=args.older_than_days, model_substring=args.model)
+    except ValueError as exc:
+        raise MtqeError(str(exc)) from None
+    print(f"deleted {n} translations from {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mtqe", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser(
+        "run", help="run an experiment (Hydra overrides follow; --quiet hides progress)", add_help=False
+    )
+    run.set_defaults(func=None)
+
+    systems = sub.add_parser("systems", help="systems defined in conf/system/")
+    systems_sub = systems.add_subparsers(dest="action", required=True)
+    systems_sub.add_parser("list", help="list systems and the pairs they support").set_defaults(func=_systems_list)
+
+    metrics = sub.add_parser("metrics", help="metrics defined in conf/metric/")
+    metrics_sub = metrics.add_subparsers(dest="action", required=True)
+    metrics_sub.add_parser("list", help="list metrics and their metadata").set_defaults(func=_metrics_list)
+
+    cache = sub.add_parser("cache", help="the translation cache shared by all runs")
+    cache.add_argument("--cache-dir", default=None, help="default: $MTQE_CACHE_DIR or ~/.cache/mtqe")
+    cache_sub = cache.add_subparsers(dest="action", required=True)
+    cache_sub.add_parser("stats", help="entries per model configuration").set_defaults(func=_cache_stats)
+    prune = cache_sub.add_parser("prune", help="delete old entries or those of one model")
+    prune.add_argument("--older-than-days", type=float, default=None)
+    prune.add_argument("--model", default=None, help="substring of the model id / file")
+    prune.set_defaults(func=_cache_prune)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] == "run":
+            return _run(argv[1:])
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except MtqeError as exc:
+        print(f"mtqe: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

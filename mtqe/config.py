@@ -1,0 +1,62 @@
+"""Top-level run config schema, registered in Hydra's ConfigStore.
+
+``conf/config.yaml`` starts from the ``mtqe_schema`` node stored here, so Hydra checks types
+of top-level keys on compose. System and metric entries are heterogeneous (their schema
+depends on ``type``) and are validated against their own dataclasses by
+:func:`mtqe.pipeline.plan_run` before anything loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+from mtqe.metrics.configs import METRIC_SCHEMAS
+from mtqe.systems.configs import SYSTEM_SCHEMAS
+
+
+@dataclass
+class PairConfig:
+    src_lang: str = field(default=MISSING, metadata={"help": "source language (BCP-47), e.g. ja"})
+    tgt_lang: str = field(default=MISSING, metadata={"help": "target language (BCP-47), e.g. zh"})
+
+
+@dataclass
+class StatsConfig:
+    bootstrap_samples: int = field(default=1000, metadata={"help": "bootstrap resamples for 95% CIs"})
+    randomization_samples: int = field(default=10000, metadata={"help": "approximate-randomization trials"})
+    confidence: float = 0.95
+    alpha: float = field(default=0.05, metadata={"help": "significance level for clusters"})
+    seed: int = 12345
+    baseline: str = field(default="community", metadata={"help": "system the paired tests compare against"})
+
+
+@dataclass
+class RunConfig:
+    documents: list[str] = field(default_factory=lambda: ["jpus-2022"])
+    pair: PairConfig = field(default_factory=PairConfig)
+    system: dict[str, Any] = field(default_factory=dict)
+    metric: dict[str, Any] = field(default_factory=dict)
+    unit: str = field(default="paragraph", metadata={"help": "scoring unit: paragraph"})
+    references_dir: Optional[str] = field(
+        default=None, metadata={"help": "folder with manifest.yaml (default: the bundled references/)"}
+    )
+    cache_dir: Optional[str] = field(
+        default=None, metadata={"help": "translation cache folder (default: $MTQE_CACHE_DIR or ~/.cache/mtqe)"}
+    )
+    use_cache: bool = True
+    stats: StatsConfig = field(default_factory=StatsConfig)
+    quiet: bool = False
+
+
+def register_configs(cs: ConfigStore | None = None) -> None:
+    """Store the run schema and every system/metric type schema (idempotent)."""
+    cs = cs or ConfigStore.instance()
+    cs.store(name="mtqe_schema", node=RunConfig)
+    for name, schema in SYSTEM_SCHEMAS.items():
+        cs.store(group="schema/system", name=name, node=schema)
+    for name, schema in METRIC_SCHEMAS.items():
+        cs.store(group="schema/metric", name=name, node=schema)

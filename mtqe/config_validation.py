@@ -1,0 +1,31 @@
+"""Validate a config node against a typed dataclass schema, with one clear error."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from mtqe.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def to_typed(schema: type[T], node: Any, *, where: str) -> T:
+    """Merge ``node`` onto ``schema`` and return a dataclass instance.
+
+    Unknown keys, wrong types and missing required values become a :class:`ConfigError`
+    that names ``where`` (e.g. ``system.gemma-3-270m``) and the offending key.
+    """
+    try:
+        base = OmegaConf.structured(schema)
+        merged = OmegaConf.merge(base, node if isinstance(node, DictConfig) else OmegaConf.create(node))
+        missing = sorted(OmegaConf.missing_keys(merged))
+        if missing:
+            raise ConfigError(f"{where}: required value(s) missing: {', '.join(missing)}")
+        return OmegaConf.to_object(merged)  # type: ignore[return-value]
+    except OmegaConfBaseException as exc:
+        key = getattr(exc, "full_key", None) or getattr(exc, "key", None) or "?"
+        msg = str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: invalid config at {key!r}: {msg}") from None

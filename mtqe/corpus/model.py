@@ -1,0 +1,132 @@
+"""Data model of the corpus stage: manifest entries, cleaned texts, aligned segments.
+
+Everything here is immutable; later stages receive a :class:`ParallelDocument` and never
+reach back into files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Mapping
+
+Role = Literal["source", "reference", "existing"]
+ROLES: tuple[str, ...] = ("source", "reference", "existing")
+BlockKind = Literal["title", "heading", "paragraph"]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a text comes from. ``origin`` is how it reached this repository."""
+
+    origin: str
+    url: str | None = None
+    publisher: str | None = None
+    translator: str | None = None
+    date: str | None = None
+    licence: str | None = None
+    notes: str | None = None
+    # Added for the corpus manifest: the text a translation was made from (e.g. the White House
+    # page a community translation names), and the other people credited in the file as
+    # (role, name) pairs, e.g. ("reviewer", "文乐"). A tuple keeps the dataclass hashable.
+    source_url: str | None = None
+    credits: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    """One text of a document as listed in the manifest (raw bytes on disk, not yet cleaned)."""
+
+    document: str
+    text_id: str
+    lang: str
+    roles: frozenset[str]
+    path: Path
+    sha256: str
+    cleaner: str
+    provenance: Provenance
+
+    @property
+    def qualified_id(self) -> str:
+        return f"{self.document}/{self.text_id}"
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    doc_id: str
+    title: str
+    texts: Mapping[str, TextSpec]
+    # Added for the corpus manifest: ISO date of the document (YYYY, YYYY-MM or YYYY-MM-DD).
+    date: str | None = None
+
+    def texts_in(self, lang: str) -> list[TextSpec]:
+        return [t for t in self.texts.values() if t.lang == lang]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    root: Path
+    documents: Mapping[str, DocumentSpec]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of cleaned text: the document title, a section heading or a body paragraph."""
+
+    kind: BlockKind
+    text: str
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A piece of the raw text that cleaning dropped, and why (``mtqe corpus show --removed``)."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CleanText:
+    spec: TextSpec
+    blocks: tuple[Block, ...]
+    removed: tuple[Removal, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlignedSegment:
+    """One scoring unit: a source segment and, per target-language text id, its counterpart."""
+
+    seg_id: str
+    kind: BlockKind
+    source: str
+    targets: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParallelDocument:
+    """A document for one language pair, aligned segment by segment.
+
+    ``targets`` holds every human text in the target language (by text id) with its roles:
+    those with role ``reference`` are references, those with role ``existing`` are also
+    systems whose output is read rather than generated.
+    """
+
+    document: str
+    src_lang: str
+    tgt_lang: str
+    source: TextSpec
+    targets: Mapping[str, TextSpec]
+    segments: tuple[AlignedSegment, ...]
+
+    @property
+    def sources(self) -> list[str]:
+        return [s.source for s in self.segments]
+
+    def target_segments(self, text_id: str) -> list[str]:
+        return [s.targets[text_id] for s in self.segments]
+
+    def reference_ids(self) -> list[str]:
+        return sorted(t for t, spec in self.targets.items() if spec.has_role("reference"))

@@ -1,0 +1,102 @@
+"""Interfaces of the metrics stage.
+
+A metric scores one system's hypotheses for one (document, pair) and returns a
+:class:`MetricResult`. Like sacrebleu, it keeps per-segment *sufficient statistics* and an
+``aggregate`` that turns any subset of their rows into the corpus score, so the statistics
+module can bootstrap and run paired tests for every metric the same way.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+Aggregate = Callable[[np.ndarray], float]
+"""Maps selected rows of per-segment statistics (n, k) to a corpus-level score."""
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """Registration metadata read by the pipeline and the report (nobody hard-codes it)."""
+
+    name: str
+    higher_is_better: bool
+    needs_reference: bool
+    needs_source: bool
+    needs_gpu: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class MetricInput:
+    """One system's output for one document and pair.
+
+    ``references`` is a list of reference *streams*: each stream has one string per
+    hypothesis (sacrebleu's layout). Shapes are checked here, not trusted.
+    """
+
+    sources: Sequence[str]
+    hypotheses: Sequence[str]
+    references: Sequence[Sequence[str]]
+    reference_ids: Sequence[str]
+    src_lang: str
+    tgt_lang: str
+
+    def __post_init__(self) -> None:
+        n = len(self.hypotheses)
+        if n == 0:
+            raise ValueError("MetricInput: no hypotheses to score")
+        if len(self.sources) != n:
+            raise ValueError(f"MetricInput: {len(self.sources)} sources for {n} hypotheses")
+        if len(self.references) != len(self.reference_ids):
+            raise ValueError(
+                f"MetricInput: {len(self.references)} reference streams but {len(self.reference_ids)} ids"
+            )
+        for ref_id, stream in zip(self.reference_ids, self.references):
+            if len(stream) != n:
+                raise ValueError(
+                    f"MetricInput: reference {ref_id!r} has {len(stream)} segments for {n} hypotheses"
+                )
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """A metric's verdict on one system. ``score`` is None when the metric could not run,
+    and then ``unavailable`` says why (shown in the leaderboard's notes and the console)."""
+
+    metric: str
+    score: float | None
+    signature: str
+    segment_scores: tuple[float, ...] | None = None
+    stats: np.ndarray | None = None  # per-segment sufficient statistics (n, k)
+    unavailable: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def not_available(metric: str, signature: str, reason: str) -> "MetricResult":
+        return MetricResult(metric=metric, score=None, signature=signature, unavailable=reason)
+
+
+class Metric(ABC):
+    """A metric instance: configured once per run, shared by all systems (models load lazily)."""
+
+    info: MetricInfo
+
+    @abstractmethod
+    def signature(self) -> str:
+        """sacrebleu-style signature of this configuration (cheap; loads nothing)."""
+
+    @abstractmethod
+    def score(self, data: MetricInput) -> MetricResult:
+        """Score one system. Raises only for programming errors; a metric that cannot run
+        returns :meth:`MetricResult.not_available` with the reason."""
+
+    @abstractmethod
+    def aggregate(self, rows: np.ndarray) -> float:
+        """Corpus score from the selected rows of ``MetricResult.stats``."""
+
+    def close(self) -> None:
+        """Release models."""

@@ -1,0 +1,149 @@
+"""BLEU and chrF/chrF++ through sacrebleu, with the tokenizer chosen from the target language.
+
+Per-segment sufficient statistics are kept (sacrebleu's own ``_extract_corpus_statistics``),
+so confidence intervals and paired tests recompute exactly sacrebleu's corpus score on
+resampled segments.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sacrebleu
+from sacrebleu.metrics import BLEU, CHRF
+
+from mtqe.errors import MetricUnavailableError
+from mtqe.metrics.base import Metric, MetricInfo, MetricInput, MetricResult
+from mtqe.metrics.configs import ChrfConfig, SacreBleuConfig
+
+# Chinese needs character-level tokenization and Japanese a morphological analyser:
+# 13a on CJK text counts whole sentences as single "words" and gives meaningless BLEU.
+TOKENIZER_FOR_LANG = {"zh": "zh", "ja": "ja-mecab", "ko": "ko-mecab"}
+CJK_LANGS = frozenset(TOKENIZER_FOR_LANG)
+
+
+def tokenizer_for(lang: str) -> str:
+    return TOKENIZER_FOR_LANG.get(lang.split("-")[0], "13a")
+
+
+def check_tokenizer_available(tokenize: str) -> None:
+    """Fail before any work starts if a MeCab-based tokenizer cannot load."""
+    if tokenize == "ja-mecab":
+        try:
+            import ipadic  # noqa: F401
+            import MeCab  # noqa: F401
+        except ImportError as exc:
+            raise MetricUnavailableError(
+                f"BLEU tokenizer 'ja-mecab' needs MeCab: pip install 'sacrebleu[ja]' ({exc})"
+            ) from None
+    elif tokenize == "ko-mecab":
+        try:
+            import mecab_ko  # noqa: F401
+        except ImportError as exc:
+            raise MetricUnavailableError(
+                f"BLEU tokenizer 'ko-mecab' needs mecab-ko: pip install 'sacrebleu[ko]' ({exc})"
+            ) from None
+
+
+def _streams(data: MetricInput) -> list[list[str]]:
+    return [list(stream) for stream in data.references]
+
+
+class BleuMetric(Metric):
+    def __init__(self, cfg: SacreBleuConfig) -> None:
+        self.cfg = cfg
+        self.info = MetricInfo(
+            name=cfg.name,
+            higher_is_better=True,
+            needs_reference=True,
+            needs_source=False,
+            description="BLEU (sacrebleu), tokenizer chosen from the target language",
+        )
+        self._by_tokenizer: dict[str, BLEU] = {}
+
+    def tokenizer(self, tgt_lang: str) -> str:
+        return tokenizer_for(tgt_lang) if self.cfg.tokenize == "auto" else self.cfg.tokenize
+
+    def warnings_for(self, tgt_lang: str) -> list[str]:
+        tok = self.tokenizer(tgt_lang)
+        if tgt_lang.split("-")[0] in CJK_LANGS and tok != tokenizer_for(tgt_lang) and tok != "char":
+            return [
+                f"{self.cfg.name}: target {tgt_lang} scored with tokenizer {tok!r}; "
+                f"{tokenizer_for(tgt_lang)!r} is the standard for this language"
+            ]
+        return []
+
+    def _bleu(self, tgt_lang: str, n_refs: int) -> BLEU:
+        tok = self.tokenizer(tgt_lang)
+        key = f"{tok}|{n_refs}"
+        if key not in self._by_tokenizer:
+            check_tokenizer_available(tok)
+            self._by_tokenizer[key] = BLEU(tokenize=tok, lowercase=self.cfg.lowercase, effective_order=True)
+        return self._by_tokenizer[key]
+
+    def signature(self) -> str:
+        return f"{self.cfg.name}|tok:{self.cfg.tokenize}|sacrebleu:{sacrebleu.__version__}"
+
+    def score(self, data: MetricInput) -> MetricResult:
+        if not data.references:
+            return MetricResult.not_available(self.cfg.name, self.signature(), "no reference")
+        bleu = self._bleu(data.tgt_lang, len(data.references))
+        refs = _streams(data)
+        stats = np.asarray(bleu._extract_corpus_statistics(list(data.hypotheses), refs), dtype=np.float64)
+        corpus = bleu._compute_score_from_stats(list(stats.sum(axis=0)))
+        # Sentence BLEU (exponential smoothing, effective order) for the per-segment view only.
+        segment_scores = tuple(
+            bleu.sentence_score(h, [r[i] for r in refs]).score for i, h in enumerate(data.hypotheses)
+        )
+        sig = bleu.get_signature().format(short=True)
+        return MetricResult(
+            metric=self.cfg.name,
+            score=float(corpus.score),
+            signature=f"{sig}|refs:{'+'.join(data.reference_ids)}",
+            segment_scores=segment_scores,
+            stats=stats,
+            details={"bp": corpus.bp, "sys_len": corpus.sys_len, "ref_len": corpus.ref_len,
+                     "tokenizer": self.tokenizer(data.tgt_lang)},
+        )
+
+    def aggregate(self, rows: np.ndarray) -> float:
+        bleu = next(iter(self._by_tokenizer.values()), None) or BLEU(effective_order=True)
+        return float(bleu._compute_score_from_stats(list(rows.sum(axis=0))).score)
+
+
+class ChrfMetric(Metric):
+    def __init__(self, cfg: ChrfConfig) -> None:
+        self.cfg = cfg
+        label = "chrF++" if cfg.word_order > 0 else "chrF"
+        self.info = MetricInfo(
+            name=cfg.name,
+            higher_is_better=True,
+            needs_reference=True,
+            needs_source=False,
+            description=f"{label} (sacrebleu), character n-grams: no tokenizer needed for CJK",
+        )
+        self._chrf = CHRF(
+            char_order=cfg.char_order, word_order=cfg.word_order, beta=cfg.beta, lowercase=cfg.lowercase
+        )
+
+    def signature(self) -> str:
+        return f"{self.cfg.name}|{self._chrf.get_signature().format(short=True)}"
+
+    def score(self, data: MetricInput) -> MetricResult:
+        if not data.references:
+            return MetricResult.not_available(self.cfg.name, self.signature(), "no reference")
+        refs = _streams(data)
+        stats = np.asarray(self._chrf._extract_corpus_statistics(list(data.hypotheses), refs), dtype=np.float64)
+        corpus = self._chrf._compute_score_from_stats(list(stats.sum(axis=0)))
+        segment_scores = tuple(
+            self._chrf._compute_score_from_stats(list(row)).score for row in stats
+        )
+        return MetricResult(
+            metric=self.cfg.name,
+            score=float(corpus.score),
+            signature=f"{self.signature()}|refs:{'+'.join(data.reference_ids)}",
+            segment_scores=segment_scores,
+            stats=stats,
+        )
+
+    def aggregate(self, rows: np.ndarray) -> float:
+        return float(self._chrf._compute_score_from_stats(list(rows.sum(axis=0))).score)

@@ -1,0 +1,196 @@
+"""The run: plan (validate everything, load nothing) → produce outputs → score → write.
+
+``plan_run`` turns a composed Hydra config into typed configs and checks documents,
+languages, systems and metrics, so a bad config fails in a second with one clear message
+before any model loads. ``execute`` does the work and returns a :class:`RunResult`;
+:mod:`mtqe.report` writes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from omegaconf import DictConfig, OmegaConf
+
+from mtqe.cache_paths import default_cache_dir
+from mtqe.config import RunConfig
+from mtqe.config_validation import to_typed
+from mtqe.corpus.languages import normalize_lang
+from mtqe.corpus.loader import default_references_dir, load_parallel_document
+from mtqe.corpus.manifest import load_manifest
+from mtqe.corpus.model import Manifest, ParallelDocument
+from mtqe.errors import ConfigError, MtqeError
+from mtqe.metrics.base import Metric
+from mtqe.metrics.configs import MetricConfig
+from mtqe.metrics.registry import build_metric, validate_metric_config
+from mtqe.metrics.sacrebleu_metrics import check_tokenizer_available
+from mtqe.metrics.scoring import add_statistics, score_row
+from mtqe.results import RunResult, SystemResult
+from mtqe.systems.base import System, SystemOutput
+from mtqe.systems.cache import TranslationCache
+from mtqe.systems.configs import SystemConfig, supports_pair
+from mtqe.systems.registry import build_system, validate_system_config
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_UNITS = ("paragraph",)
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    run: RunConfig
+    manifest: Manifest
+    src_lang: str
+    tgt_lang: str
+    systems: dict[str, SystemConfig]
+    metrics: dict[str, MetricConfig]
+    cache_path: Path | None
+
+
+class Reporter:
+    """What the pipeline tells the user while it works (console, progress); silent by default."""
+
+    def info(self, message: str) -> None:
+        log.info(message)
+
+    def warning(self, message: str) -> None:
+        log.warning(message)
+
+    def progress(self, label: str, total: int) -> Callable[[int], None]:
+        return lambda n: None
+
+    def done(self, label: str) -> None:
+        pass
+
+
+def plan_run(cfg: DictConfig | RunConfig) -> RunPlan:
+    run = cfg if isinstance(cfg, RunConfig) else to_typed(RunConfig, cfg, where="config")
+    src, tgt = normalize_lang(run.pair.src_lang), normalize_lang(run.pair.tgt_lang)
+    if run.unit not in SUPPORTED_UNITS:
+        raise ConfigError(f"unit={run.unit!r} is not supported yet (supported: {', '.join(SUPPORTED_UNITS)})")
+    if not run.system:
+        raise ConfigError("no system selected: choose some, e.g. `system=[community,gemma-3-270m]`")
+    if not run.documents:
+        raise ConfigError("no document selected: set `documents=[jpus-2022]`")
+    refs_dir = Path(run.references_dir) if run.references_dir else default_references_dir()
+    manifest = load_manifest(refs_dir)
+    for doc_id in run.documents:
+        if doc_id not in manifest.documents:
+            raise ConfigError(
+                f"unknown document {doc_id!r} (in {refs_dir / 'manifest.yaml'}: {', '.join(sorted(manifest.documents))})"
+            )
+    systems = {name: validate_system_config(name, node) for name, node in run.system.items()}
+    for name, scfg in systems.items():
+        if not supports_pair(scfg, src, tgt):
+            raise ConfigError(
+                f"system {name!r} does not support {src}-{tgt} (it supports: {', '.join(scfg.pairs)}); "
+                f"drop it or choose another pair"
+            )
+    metrics = {name: validate_metric_config(name, node) for name, node in run.metric.items()}
+    for mcfg in metrics.values():
+        if mcfg.type == "bleu":
+            from mtqe.metrics.sacrebleu_metrics import tokenizer_for
+
+            check_tokenizer_available(tokenizer_for(tgt) if mcfg.tokenize == "auto" else mcfg.tokenize)
+    if run.stats.baseline not in systems:
+        log.info("baseline %r is not among the systems: no paired tests", run.stats.baseline)
+    cache_path = None
+    if run.use_cache:
+        cache_dir = Path(run.cache_dir).expanduser() if run.cache_dir else default_cache_dir()
+        cache_path = cache_dir / "translations.sqlite"
+    return RunPlan(run, manifest, src, tgt, systems, metrics, cache_path)
+
+
+def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> SystemResult:
+    row = SystemResult(
+        document=doc.document, src_lang=doc.src_lang, tgt_lang=doc.tgt_lang, system=system.name,
+        kind=system.kind, status="ok", n_segments=len(doc.segments),
+    )
+    label = f"{system.name} {doc.document} {doc.src_lang}→{doc.tgt_lang}"
+    tick = reporter.progress(label, len(doc.segments) if system.kind == "existing" else 0)
+    try:
+        row.output = system.produce(doc, progress=tick)
+        _check_output(row.output, doc)
+    except Exception as exc:  # noqa: BLE001 — a failed system is a row with its error, not a crash
+        row.status = "error"
+        row.error = f"{type(exc).__name__}: {exc}"
+        reporter.warning(f"{system.name} failed on {doc.document}: {row.error}")
+        if not isinstance(exc, MtqeError):
+            log.error("traceback for %s:\n%s", system.name, traceback.format_exc())
+    finally:
+        reporter.done(label)
+    return row
+
+
+def _check_output(output: SystemOutput, doc: ParallelDocument) -> None:
+    if len(output.hypotheses) != len(doc.segments):
+        raise MtqeError(
+            f"{output.system} produced {len(output.hypotheses)} outputs for {len(doc.segments)} segments"
+        )
+
+
+def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
+    reporter = reporter or Reporter()
+    timings: dict[str, float] = {}
+    cache = TranslationCache(plan.cache_path) if plan.cache_path else None
+    t0 = time.perf_counter()
+    docs = [
+        load_parallel_document(plan.manifest, d, plan.src_lang, plan.tgt_lang) for d in plan.run.documents
+    ]
+    timings["corpus_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    rows: list[SystemResult] = []
+    for name, scfg in plan.systems.items():
+        system = build_system(scfg, cache=cache)
+        try:
+            rows.extend(_produce(system, doc, reporter) for doc in docs)
+        finally:
+            system.close()  # free the model before the next one loads
+    timings["translate_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    metrics: dict[str, Metric] = {name: build_metric(m) for name, m in plan.metrics.items()}
+    try:
+        for doc in docs:
+            doc_rows = [r for r in rows if r.document == doc.document]
+            for row in doc_rows:
+                if row.status == "ok":
+                    reporter.info(f"scoring {row.system} on {doc.document}")
+                    score_row(doc, row, metrics)
+            add_statistics(doc, doc_rows, metrics, plan.run.stats)
+    finally:
+        for metric in metrics.values():
+            metric.close()
+    timings["score_s"] = time.perf_counter() - t0
+    _report_unavailable(rows, reporter)
+    return RunResult(
+        rows=rows,
+        metric_names=list(metrics),
+        metric_info={n: m.info for n, m in metrics.items()},
+        baseline=plan.run.stats.baseline,
+        segment_ids={d.document: [s.seg_id for s in d.segments] for d in docs},
+        sources={d.document: d.sources for d in docs},
+        references={d.document: {r: d.target_segments(r) for r in d.targets} for d in docs},
+        timings=timings,
+        facts={"cache": str(plan.cache_path) if plan.cache_path else None},
+    )
+
+
+def _report_unavailable(rows: list[SystemResult], reporter: Reporter) -> None:
+    """Say once per metric and reason why cells are empty (never a silent blank)."""
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        for name, result in row.metrics.items():
+            if result.unavailable and (name, result.unavailable) not in seen:
+                seen.add((name, result.unavailable))
+                reporter.warning(f"{name} empty for {row.system}: {result.unavailable}")
+
+
+def resolved_config(cfg: DictConfig) -> dict[str, Any]:
+    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]

@@ -1,0 +1,33 @@
+"""Report stage: leaderboard.csv, segments.jsonl, translations/, run.json, report.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from mtqe.report.leaderboard import write_leaderboard
+from mtqe.report.markdown import write_markdown_report
+from mtqe.report.run_info import write_run_info
+from mtqe.report.segments import write_segments, write_translations
+from mtqe.results import RunResult
+
+
+def write_run_outputs(
+    result: RunResult, out_dir: Path, *, config: dict[str, Any], project_dir: Path, started: str
+) -> dict[str, Path]:
+    """Write every output of a run into ``out_dir`` (each file atomically); returns their paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_translations(result, out_dir)
+    return {
+        "segments": write_segments(result, out_dir),
+        "run": write_run_info(result, out_dir, config=config, project_dir=project_dir, started=started),
+        "report": write_markdown_report(result, out_dir),
+        # Last: its presence means the run finished.
+        "leaderboard": write_leaderboard(result, out_dir),
+    }
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

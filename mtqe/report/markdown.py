@@ -1,0 +1,67 @@
+"""report.md: the leaderboard for terminals and repositories, empty cells explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mtqe.io import atomic_write_text
+from mtqe.results import RunResult, SystemResult
+
+
+def format_cell(row: SystemResult, name: str) -> str:
+    result = row.metrics.get(name)
+    if row.status != "ok":
+        return "error"
+    if result is None or result.score is None:
+        return "—"
+    text = f"{result.score:.2f}" if abs(result.score) >= 1.5 else f"{result.score:.4f}"
+    ci = row.intervals.get(name)
+    if ci is not None:
+        text += f" [{ci.low:.2f}, {ci.high:.2f}]" if abs(result.score) >= 1.5 else f" [{ci.low:.4f}, {ci.high:.4f}]"
+    if name in row.ranks:
+        text += f" (#{row.ranks[name]})"
+    return text
+
+
+def markdown_report(result: RunResult) -> str:
+    lines = ["# mtqe leaderboard", ""]
+    groups: dict[tuple[str, str], list[SystemResult]] = {}
+    for row in result.rows:
+        groups.setdefault((row.document, row.pair), []).append(row)
+    for (document, pair), rows in groups.items():
+        lines += [f"## {document} · {pair}", ""]
+        header = ["system", "kind", "segments", "references", *result.metric_names]
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "---|" * len(header))
+        for row in rows:
+            cells = [row.system, row.kind, str(row.n_segments), "+".join(row.references) or "—"]
+            cells += [format_cell(row, m) for m in result.metric_names]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+        lines.append("Scores with 95% bootstrap confidence intervals; (#k) is the significance cluster "
+                     "(systems not significantly different share a rank).")
+        notes = [(row.system, n) for row in rows for n in _notes(row, result.metric_names)]
+        if notes:
+            lines += ["", "### Notes", ""]
+            lines += [f"- **{system}**: {note}" for system, note in notes]
+        lines.append("")
+    if result.warnings:
+        lines += ["## Warnings", ""] + [f"- {w}" for w in result.warnings] + [""]
+    return "\n".join(lines)
+
+
+def _notes(row: SystemResult, metric_names: list[str]) -> list[str]:
+    notes = list(row.notes)
+    if row.error:
+        notes.append(f"error: {row.error}")
+    for name in metric_names:
+        res = row.metrics.get(name)
+        if res is not None and res.unavailable:
+            notes.append(f"{name} empty: {res.unavailable}")
+    return notes
+
+
+def write_markdown_report(result: RunResult, out_dir: Path) -> Path:
+    path = Path(out_dir) / "report.md"
+    atomic_write_text(path, markdown_report(result))
+    return path

@@ -1,0 +1,60 @@
+"""segments.jsonl (per segment and system) and translations/ (one file per system output)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mtqe.io import atomic_write_jsonl, atomic_write_text
+from mtqe.results import RunResult
+
+
+def segment_rows(result: RunResult) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for row in result.rows:
+        if row.output is None:
+            continue
+        ids = result.segment_ids[row.document]
+        sources = result.sources[row.document]
+        refs = result.references[row.document]
+        for i, hyp in enumerate(row.output.hypotheses):
+            rows.append({
+                "document": row.document,
+                "src_lang": row.src_lang,
+                "tgt_lang": row.tgt_lang,
+                "system": row.system,
+                "segment": ids[i],
+                "index": i,
+                "source": sources[i],
+                "hypothesis": hyp,
+                "references": {r: refs[r][i] for r in row.references},
+                "scores": {
+                    name: (res.segment_scores[i] if res.segment_scores is not None else None)
+                    for name, res in row.metrics.items()
+                },
+            })
+    return rows
+
+
+def write_segments(result: RunResult, out_dir: Path) -> Path:
+    path = Path(out_dir) / "segments.jsonl"
+    atomic_write_jsonl(path, segment_rows(result))
+    return path
+
+
+def translation_file_name(document: str, src: str, tgt: str, system: str) -> str:
+    return f"{document}.{src}-{tgt}.{system}.txt"
+
+
+def write_translations(result: RunResult, out_dir: Path) -> list[Path]:
+    """One hypothesis per line, in segment order (newlines inside a hypothesis become spaces)."""
+    paths = []
+    for row in result.rows:
+        if row.output is None:
+            continue
+        path = Path(out_dir) / "translations" / translation_file_name(
+            row.document, row.src_lang, row.tgt_lang, row.system
+        )
+        atomic_write_text(path, "".join(h.replace("\n", " ") + "\n" for h in row.output.hypotheses))
+        paths.append(path)
+    return paths

