@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Mapping, TypeVar
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -29,3 +29,20 @@ def to_typed(schema: type[T], node: Any, *, where: str) -> T:
         key = getattr(exc, "full_key", None) or getattr(exc, "key", None) or "?"
         msg = str(exc).splitlines()[0]
         raise ConfigError(f"{where}: invalid config at {key!r}: {msg}") from None
+
+
+def typed_group_entry(group: str, name: str, node: Any, schemas: Mapping[str, type[T]]) -> T:
+    """Validate entry ``name`` of a heterogeneous group (``system``, ``metric``).
+
+    The entry's ``type`` picks its schema; ``name`` defaults to the key and must match it.
+    """
+    if not hasattr(node, "get") or node.get("type") is None:
+        raise ConfigError(f"{group}.{name}: missing `type` (one of: {', '.join(sorted(schemas))})")
+    type_name = str(node.get("type"))
+    if type_name not in schemas:
+        raise ConfigError(f"{group}.{name}: unknown type {type_name!r} (one of: {', '.join(sorted(schemas))})")
+    data = dict(node) if isinstance(node, dict) else OmegaConf.to_container(node, resolve=True)
+    data.setdefault("name", name)
+    if data["name"] != name:
+        raise ConfigError(f"{group}.{name}: `name: {data['name']}` differs from its key {name!r}")
+    return to_typed(schemas[type_name], data, where=f"{group}.{name}")

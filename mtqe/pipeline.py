@@ -49,7 +49,7 @@ class RunPlan:
     tgt_lang: str
     systems: dict[str, SystemConfig]
     metrics: dict[str, MetricConfig]
-    cache_path: Path | None
+    cache_dir: Path | None  # translation and score caches; None: caching off
 
 
 class Reporter:
@@ -99,11 +99,10 @@ def plan_run(cfg: DictConfig | RunConfig) -> RunPlan:
             check_tokenizer_available(tokenizer_for(tgt) if mcfg.tokenize == "auto" else mcfg.tokenize)
     if run.stats.baseline not in systems:
         log.info("baseline %r is not among the systems: no paired tests", run.stats.baseline)
-    cache_path = None
+    cache_dir = None
     if run.use_cache:
         cache_dir = Path(run.cache_dir).expanduser() if run.cache_dir else default_cache_dir()
-        cache_path = cache_dir / "translations.sqlite"
-    return RunPlan(run, manifest, src, tgt, systems, metrics, cache_path)
+    return RunPlan(run, manifest, src, tgt, systems, metrics, cache_dir)
 
 
 def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> SystemResult:
@@ -137,7 +136,7 @@ def _check_output(output: SystemOutput, doc: ParallelDocument) -> None:
 def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
     reporter = reporter or Reporter()
     timings: dict[str, float] = {}
-    cache = TranslationCache(plan.cache_path) if plan.cache_path else None
+    cache = TranslationCache(plan.cache_dir / "translations.sqlite") if plan.cache_dir else None
     t0 = time.perf_counter()
     docs = [
         load_parallel_document(plan.manifest, d, plan.src_lang, plan.tgt_lang) for d in plan.run.documents
@@ -155,7 +154,9 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
     timings["translate_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    metrics: dict[str, Metric] = {name: build_metric(m) for name, m in plan.metrics.items()}
+    metrics: dict[str, Metric] = {
+        name: build_metric(m, cache_dir=plan.cache_dir) for name, m in plan.metrics.items()
+    }
     try:
         for doc in docs:
             doc_rows = [r for r in rows if r.document == doc.document]
@@ -178,7 +179,7 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
         sources={d.document: d.sources for d in docs},
         references={d.document: {r: d.target_segments(r) for r in d.targets} for d in docs},
         timings=timings,
-        facts={"cache": str(plan.cache_path) if plan.cache_path else None},
+        facts={"cache_dir": str(plan.cache_dir) if plan.cache_dir else None},
     )
 
 

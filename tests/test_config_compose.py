@@ -63,7 +63,7 @@ def test_unknown_document_and_language(compose_cfg) -> None:
 
 def test_wrong_type_for_a_field(compose_cfg) -> None:
     with pytest.raises(ConfigError, match="max_new_tokens"):
-        plan_run(compose_cfg(["system.gemma-3-270m.max_new_tokens=lots"]))
+        plan_run(compose_cfg(["+system.gemma-3-270m.max_new_tokens=lots"]))
 
 
 def test_sweep_selects_single_system(compose_cfg) -> None:

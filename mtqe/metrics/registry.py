@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
-from omegaconf import OmegaConf
-
-from mtqe.config_validation import to_typed
-from mtqe.errors import ConfigError
+from mtqe.config_validation import typed_group_entry
 from mtqe.metrics.base import Metric
 from mtqe.metrics.configs import ChrfConfig, CometConfig, MetricConfig, SacreBleuConfig
 from mtqe.registry import Registry, build_registry
@@ -17,26 +15,28 @@ from mtqe.registry import Registry, build_registry
 @dataclass(frozen=True)
 class MetricType:
     schema: type[MetricConfig]
-    build: Callable[[Any], Metric]
+    build: Callable[[Any, Path | None], Metric]  # (config, cache dir or None for no cache)
     description: str
 
 
-def _build_bleu(cfg: SacreBleuConfig) -> Metric:
+def _build_bleu(cfg: SacreBleuConfig, cache_dir: Path | None) -> Metric:
     from mtqe.metrics.sacrebleu_metrics import BleuMetric
 
     return BleuMetric(cfg)
 
 
-def _build_chrf(cfg: ChrfConfig) -> Metric:
+def _build_chrf(cfg: ChrfConfig, cache_dir: Path | None) -> Metric:
     from mtqe.metrics.sacrebleu_metrics import ChrfMetric
 
     return ChrfMetric(cfg)
 
 
-def _build_comet(cfg: CometConfig) -> Metric:
+def _build_comet(cfg: CometConfig, cache_dir: Path | None) -> Metric:
     from mtqe.metrics.comet_metric import CometMetric
+    from mtqe.metrics.score_cache import ScoreCache
 
-    return CometMetric(cfg=cfg)
+    cache = ScoreCache(cache_dir / "scores.sqlite") if cache_dir is not None else None
+    return CometMetric(cfg=cfg, cache=cache)
 
 
 METRIC_TYPES: Registry[MetricType] = build_registry(
@@ -50,15 +50,11 @@ METRIC_TYPES: Registry[MetricType] = build_registry(
 
 
 def validate_metric_config(name: str, node: Any) -> MetricConfig:
-    if not hasattr(node, "get") or node.get("type") is None:
-        raise ConfigError(f"metric.{name}: missing `type` (one of: {', '.join(METRIC_TYPES.names())})")
-    metric_type = METRIC_TYPES.get(str(node.get("type")))
-    data = OmegaConf.to_container(node, resolve=True) if not isinstance(node, dict) else dict(node)
-    data.setdefault("name", name)
-    if data["name"] != name:
-        raise ConfigError(f"metric.{name}: `name: {data['name']}` differs from its key {name!r}")
-    return to_typed(metric_type.schema, data, where=f"metric.{name}")
+    """Typed config of metric ``name`` (its key under ``metric:``), validated against its type's schema."""
+    schemas = {type_name: METRIC_TYPES.get(type_name).schema for type_name in METRIC_TYPES.names()}
+    return typed_group_entry("metric", name, node, schemas)
 
 
-def build_metric(cfg: MetricConfig) -> Metric:
-    return METRIC_TYPES.get(cfg.type).build(cfg)
+def build_metric(cfg: MetricConfig, *, cache_dir: Path | None = None) -> Metric:
+    """A metric instance (loads nothing yet); neural metrics cache scores under ``cache_dir``."""
+    return METRIC_TYPES.get(cfg.type).build(cfg, cache_dir)

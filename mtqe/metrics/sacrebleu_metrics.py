@@ -89,7 +89,8 @@ class BleuMetric(Metric):
         bleu = self._bleu(data.tgt_lang, len(data.references))
         refs = _streams(data)
         stats = np.asarray(bleu._extract_corpus_statistics(list(data.hypotheses), refs), dtype=np.float64)
-        corpus = bleu._compute_score_from_stats(list(stats.sum(axis=0)))
+        # corpus_score (not the stats) also records the reference count the signature needs.
+        corpus = bleu.corpus_score(list(data.hypotheses), refs)
         # Sentence BLEU (exponential smoothing, effective order) for the per-segment view only.
         segment_scores = tuple(
             bleu.sentence_score(h, [r[i] for r in refs]).score for i, h in enumerate(data.hypotheses)
@@ -126,21 +127,24 @@ class ChrfMetric(Metric):
         )
 
     def signature(self) -> str:
-        return f"{self.cfg.name}|{self._chrf.get_signature().format(short=True)}"
+        # sacrebleu's own signature needs a scored corpus (nrefs); this one names the config.
+        cfg = self.cfg
+        return (f"{cfg.name}|nc:{cfg.char_order}|nw:{cfg.word_order}|beta:{cfg.beta}"
+                f"|case:{'lc' if cfg.lowercase else 'mixed'}|version:{sacrebleu.__version__}")
 
     def score(self, data: MetricInput) -> MetricResult:
         if not data.references:
             return MetricResult.not_available(self.cfg.name, self.signature(), "no reference")
         refs = _streams(data)
         stats = np.asarray(self._chrf._extract_corpus_statistics(list(data.hypotheses), refs), dtype=np.float64)
-        corpus = self._chrf._compute_score_from_stats(list(stats.sum(axis=0)))
+        corpus = self._chrf.corpus_score(list(data.hypotheses), refs)
         segment_scores = tuple(
             self._chrf._compute_score_from_stats(list(row)).score for row in stats
         )
         return MetricResult(
             metric=self.cfg.name,
             score=float(corpus.score),
-            signature=f"{self.signature()}|refs:{'+'.join(data.reference_ids)}",
+            signature=f"{self._chrf.get_signature().format(short=True)}|refs:{'+'.join(data.reference_ids)}",
             segment_scores=segment_scores,
             stats=stats,
         )

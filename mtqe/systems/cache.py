@@ -8,15 +8,16 @@ concurrent jobs of a sweep can share one file (WAL + busy timeout).
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 
 from mtqe.io import sha256_text
+from mtqe.sqlite_store import MAX_PARAMS, SQLiteStore, identity_hash
+
+__all__ = ["CacheStats", "TranslationCache", "entry_key", "identity_hash"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (
@@ -29,15 +30,7 @@ CREATE TABLE IF NOT EXISTS translations (
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS translations_identity ON translations(identity_hash);
-CREATE TABLE IF NOT EXISTS identities (
-    identity_hash TEXT PRIMARY KEY,
-    identity_json TEXT NOT NULL
-);
 """
-
-
-def identity_hash(identity: Mapping[str, Any]) -> str:
-    return sha256_text(json.dumps(identity, sort_keys=True, ensure_ascii=False, default=str))
 
 
 def entry_key(ident_hash: str, src_lang: str, tgt_lang: str, source: str) -> str:
@@ -53,37 +46,16 @@ class CacheStats:
     per_identity: list[tuple[str, int]]  # (identity json, entries)
 
 
-class TranslationCache:
-    """One SQLite file; a connection per operation keeps it safe across processes and forks."""
+class TranslationCache(SQLiteStore):
+    """Translations keyed by :func:`entry_key`; one file shared by every run and sweep job."""
 
-    def __init__(self, path: Path, *, busy_timeout_s: float = 60.0) -> None:
-        self.path = Path(path)
-        self.busy_timeout_s = busy_timeout_s
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn, conn:
-            conn.executescript(_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return conn
-
-    def register_identity(self, identity: Mapping[str, Any]) -> str:
-        ident_hash = identity_hash(identity)
-        blob = json.dumps(identity, sort_keys=True, ensure_ascii=False, default=str)
-        with closing(self._connect()) as conn, conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO identities(identity_hash, identity_json) VALUES (?, ?)",
-                (ident_hash, blob),
-            )
-        return ident_hash
+    schema = _SCHEMA
 
     def get_many(self, keys: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         with closing(self._connect()) as conn:
-            for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
-                chunk = list(keys[start : start + 500])
+            for start in range(0, len(keys), MAX_PARAMS):
+                chunk = list(keys[start : start + MAX_PARAMS])
                 marks = ",".join("?" * len(chunk))
                 rows = conn.execute(
                     f"SELECT key, output FROM translations WHERE key IN ({marks})", chunk
@@ -112,8 +84,7 @@ class TranslationCache:
                 "LEFT JOIN translations t ON t.identity_hash = i.identity_hash "
                 "GROUP BY i.identity_hash ORDER BY COUNT(t.key) DESC"
             ).fetchall()
-        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*"))
-        return CacheStats(self.path, entries, len(per), size, [(j, n) for j, n in per])
+        return CacheStats(self.path, entries, len(per), self.size_bytes(), [(j, n) for j, n in per])
 
     def prune(self, *, older_than_days: float | None = None, model_substring: str | None = None) -> int:
         """Delete entries older than N days and/or whose identity mentions a model; returns count."""

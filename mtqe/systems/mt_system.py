@@ -15,9 +15,9 @@ from mtqe.systems.base import NoProgress, Progress, System, SystemOutput, Transl
 from mtqe.systems.cache import TranslationCache, entry_key
 from mtqe.systems.configs import supports_pair
 
-# Units translated between two cache writes: small enough that an interrupted run loses
-# little, large enough that the translator can still batch by length.
-CACHE_CHUNK = 32
+# Units per cache write when the config has no batch size. With one, every translator batch
+# is written as soon as it is done, so an interrupted run loses at most one batch.
+DEFAULT_CHUNK = 32
 
 
 class MTSystem(System):
@@ -92,14 +92,20 @@ class MTSystem(System):
         result = {u: stored[k] for u, k in keys.items() if k in stored}
         hits = len(result)
         progress.advance(hits)
+        # Length-sorted, so each chunk is one length-homogeneous batch for the translator.
         todo = sorted((u for u in unique if u not in result), key=len)
-        for start in range(0, len(todo), CACHE_CHUNK):
-            chunk = todo[start : start + CACHE_CHUNK]
+        chunk_size = self._chunk_size()
+        for start in range(0, len(todo), chunk_size):
+            chunk = todo[start : start + chunk_size]
             outputs = self.translator.translate(chunk, src_lang=src, tgt_lang=tgt)
             self.cache.put_many(ident_hash, src, tgt, zip(chunk, outputs))
             result.update(zip(chunk, outputs))
             progress.advance(len(chunk))
         return result, hits
+
+    def _chunk_size(self) -> int:
+        batching = getattr(self.cfg, "batching", None)
+        return max(1, batching.batch_size) if batching is not None else DEFAULT_CHUNK
 
     def close(self) -> None:
         if self._translator is not None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from mtqe.config_validation import to_typed
-from mtqe.errors import ConfigError
+from mtqe.config_validation import typed_group_entry
 from mtqe.registry import Registry, build_registry
 from mtqe.systems.base import System
 from mtqe.systems.cache import TranslationCache
@@ -55,17 +54,9 @@ SYSTEM_TYPES: Registry[SystemType] = build_registry(
 
 
 def validate_system_config(name: str, node: Any) -> SystemConfig:
-    """Typed config of system ``name`` (the key under ``system:``); ``name`` defaults from the key."""
-    if not hasattr(node, "get") or node.get("type") is None:
-        raise ConfigError(f"system.{name}: missing `type` (one of: {', '.join(SYSTEM_TYPES.names())})")
-    system_type = SYSTEM_TYPES.get(str(node.get("type")))
-    from omegaconf import OmegaConf
-
-    data = OmegaConf.to_container(node, resolve=True) if not isinstance(node, dict) else dict(node)
-    data.setdefault("name", name)
-    if data["name"] != name:
-        raise ConfigError(f"system.{name}: `name: {data['name']}` differs from its key {name!r}")
-    return to_typed(system_type.schema, data, where=f"system.{name}")
+    """Typed config of system ``name`` (its key under ``system:``), validated against its type's schema."""
+    schemas = {type_name: SYSTEM_TYPES.get(type_name).schema for type_name in SYSTEM_TYPES.names()}
+    return typed_group_entry("system", name, node, schemas)
 
 
 def build_system(cfg: SystemConfig, *, cache: TranslationCache | None) -> System:

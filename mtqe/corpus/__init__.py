@@ -1,0 +1,12 @@
+"""Corpus stage: the manifest of reference texts, their cleaning, segmentation and alignment.
+
+Entry points (import them from their modules; this package imports nothing eagerly so that
+listing or validating a configuration never parses a text):
+
+* :func:`mtqe.corpus.manifest.load_manifest` — read and validate ``references/manifest.yaml``;
+* :func:`mtqe.corpus.loader.load_parallel_document` — one document, one language pair,
+  cleaned and aligned block by block;
+* :func:`mtqe.corpus.segment.split_sentences` — sentence splitting for ja/zh/en.
+
+See ``docs/corpus.md`` for the manifest schema and the cleaning rules.
+"""

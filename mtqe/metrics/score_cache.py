@@ -1,0 +1,113 @@
+"""Content-addressed cache of neural-metric segment scores in SQLite (WAL).
+
+A row holds the score of one model input (e.g. COMET's ``(src, mt, ref)`` triple) under
+one *identity*: the scorer's checkpoint hash, package version, precision and input mode
+(see :meth:`ScoreCache.register_identity`). Keys are sha256 over the identity hash and
+the input texts; the texts themselves are not stored. Rows are written one transaction
+per model batch, so an interrupted run resumes without re-scoring finished batches, and
+concurrent jobs of a sweep can share one file (WAL + busy timeout).
+
+It also remembers the sha256 of large checkpoint files by (path, size, mtime), so a
+2 GB COMET checkpoint is hashed once per machine, not once per run.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterable, Sequence
+from contextlib import closing
+from pathlib import Path
+
+from mtqe.io import sha256_file, sha256_text
+from mtqe.sqlite_store import MAX_PARAMS, SQLiteStore
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS segment_scores (
+    key TEXT PRIMARY KEY,
+    identity_hash TEXT NOT NULL,
+    score REAL NOT NULL,
+    truncated INTEGER NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS segment_scores_identity ON segment_scores(identity_hash);
+CREATE TABLE IF NOT EXISTS file_hashes (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL
+);
+"""
+
+_NONE = "\x00"  # stands for an absent text (e.g. no reference in QE mode)
+
+
+def score_key(ident_hash: str, texts: Sequence[str | None]) -> str:
+    """Key of one model input: the identity plus its texts in a fixed order (None allowed)."""
+    parts = [ident_hash, *(_NONE if t is None else t for t in texts)]
+    return sha256_text("\x1f".join(parts))
+
+
+class ScoreCache(SQLiteStore):
+    """Segment scores keyed by :func:`score_key`; shared by every run and sweep job."""
+
+    schema = _SCHEMA
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, tuple[float, bool]]:
+        """``{key: (score, truncated)}`` for the keys that are present."""
+        found: dict[str, tuple[float, bool]] = {}
+        with closing(self._connect()) as conn:
+            for start in range(0, len(keys), MAX_PARAMS):
+                chunk = list(keys[start : start + MAX_PARAMS])
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT key, score, truncated FROM segment_scores WHERE key IN ({marks})", chunk
+                ).fetchall()
+                found.update((key, (float(score), bool(trunc))) for key, score, trunc in rows)
+        return found
+
+    def put_many(self, ident_hash: str, rows: Iterable[tuple[str, float, bool]]) -> int:
+        """Store ``(key, score, truncated)`` rows in one transaction; returns how many were stored.
+
+        Non-finite scores are not stored (SQLite would turn NaN into NULL), so they are
+        recomputed next time instead of being served from the cache.
+        """
+        now = time.time()
+        values = [
+            (key, ident_hash, float(score), int(bool(trunc)), now)
+            for key, score, trunc in rows
+            if math.isfinite(score)
+        ]
+        with closing(self._connect()) as conn, conn:
+            conn.executemany("INSERT OR REPLACE INTO segment_scores VALUES (?, ?, ?, ?, ?)", values)
+        return len(values)
+
+    def file_sha256(self, path: Path) -> str:
+        """sha256 of a file, memoised by (real path, size, mtime_ns)."""
+        real = os.path.realpath(path)
+        st = os.stat(real)
+        with closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT sha256 FROM file_hashes WHERE path = ? AND size = ? AND mtime_ns = ?",
+                (real, st.st_size, st.st_mtime_ns),
+            ).fetchone()
+        if row is not None:
+            return str(row[0])
+        digest = sha256_file(Path(real))
+        with closing(self._connect()) as conn, conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?)",
+                (real, st.st_size, st.st_mtime_ns, digest),
+            )
+        return digest
+
+    def count(self, ident_hash: str | None = None) -> int:
+        with closing(self._connect()) as conn:
+            if ident_hash is None:
+                return int(conn.execute("SELECT COUNT(*) FROM segment_scores").fetchone()[0])
+            return int(
+                conn.execute(
+                    "SELECT COUNT(*) FROM segment_scores WHERE identity_hash = ?", (ident_hash,)
+                ).fetchone()[0]
+            )

@@ -1,0 +1,102 @@
+"""Turning the ``device`` and ``dtype`` strings of a system config into torch objects.
+
+Both functions only ask torch what the machine has (``torch.cuda.is_available()`` and
+friends, which are cheap); they never allocate on a device, so a translator may call them in
+``identity()``.
+
+Decisions, measured on a 2-core AVX512-BF16 CPU (see ``benchmarks/gemma_cpu.py``):
+
+* ``dtype: auto`` is bfloat16 on a GPU that supports it (else float16), and on a CPU
+  bfloat16 only where oneDNN has its bf16 kernels (x86 AVX512BW/VL/DQ, ARM BF16); elsewhere
+  float32, because torch's generic bfloat16 matmuls are slower than float32.
+* ``dtype: float16`` on a CPU is refused with a :class:`~mtqe.errors.ConfigError` instead of
+  being swapped for another dtype: torch runs fp16 matmuls on most CPUs through slow
+  fallbacks (COMET's encoder ran ~3.5x slower than float32 here), and quietly running
+  float32 instead would change the outputs and the cache identity behind the user's back.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from mtqe.errors import ConfigError
+
+DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda", "cuda:N")
+DTYPE_CHOICES: dict[str, torch.dtype] = {
+    "float32": torch.float32,
+    "bfloat16": torch.bfloat16,
+    "float16": torch.float16,
+}
+# Spellings people write in configs for the same dtypes.
+_DTYPE_ALIASES: dict[str, str] = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
+
+
+def resolve_device(spec: str) -> torch.device:
+    """``auto`` → the first CUDA GPU if torch sees one, else the CPU; ``cpu``; ``cuda``; ``cuda:N``.
+
+    Asking for a GPU that is not there is a :class:`ConfigError` (a config that cannot run on
+    this machine), never a silent fallback to the CPU: the run would be many times slower
+    and its numbers would not be the ones the user asked for.
+    """
+    text = str(spec).strip().lower()
+    if text == "auto":
+        return torch.device("cuda:0") if torch.cuda.is_available() else torch.device("cpu")
+    if text == "cpu":
+        return torch.device("cpu")
+    if text == "cuda" or text.startswith("cuda:"):
+        return _cuda_device(text, spec)
+    raise ConfigError(f"unknown device {spec!r}: use one of {', '.join(DEVICE_CHOICES)}")
+
+
+def _cuda_device(text: str, spec: str) -> torch.device:
+    index_text = text.partition(":")[2] or "0"
+    if not index_text.isdigit():
+        raise ConfigError(f"bad device {spec!r}: write cuda or cuda:N with N a GPU index (cuda:0)")
+    if not torch.cuda.is_available():
+        built = "a CPU-only build" if torch.version.cuda is None else f"built for CUDA {torch.version.cuda}"
+        raise ConfigError(
+            f"device {spec!r} was requested but torch sees no CUDA GPU here (torch {torch.__version__}, "
+            f"{built}); set `device: auto` or `device: cpu` in the system config"
+        )
+    index, count = int(index_text), torch.cuda.device_count()
+    if index >= count:
+        raise ConfigError(f"device {spec!r} does not exist: this machine has {count} CUDA GPU(s) (cuda:0..cuda:{count - 1})")
+    return torch.device("cuda", index)
+
+
+def resolve_dtype(spec: str, device: torch.device) -> torch.dtype:
+    """The torch dtype for ``spec`` (``auto``, ``float32``, ``bfloat16``, ``float16``) on ``device``."""
+    text = str(spec).strip().lower()
+    text = _DTYPE_ALIASES.get(text, text)
+    if text == "auto":
+        return _auto_dtype(device)
+    if text not in DTYPE_CHOICES:
+        raise ConfigError(f"unknown dtype {spec!r}: use auto or one of {', '.join(DTYPE_CHOICES)}")
+    dtype = DTYPE_CHOICES[text]
+    if dtype == torch.float16 and device.type == "cpu":
+        raise ConfigError(
+            "dtype float16 on the CPU is refused: most CPUs run fp16 matmuls through slow "
+            "fallbacks (several times slower than float32). Use `dtype: bfloat16` (fast on CPUs "
+            "with AVX512-BF16/AMX) or `dtype: float32`, or run on a GPU (`device: cuda`)"
+        )
+    return dtype
+
+
+def _auto_dtype(device: torch.device) -> torch.dtype:
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.bfloat16 if cpu_has_native_bf16() else torch.float32
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether oneDNN has bfloat16 kernels for this CPU (x86 AVX512BW/VL/DQ, ARM BF16)."""
+    mkldnn_ops = getattr(torch.ops, "mkldnn", None)
+    probe = getattr(mkldnn_ops, "_is_mkldnn_bf16_supported", None)
+    if probe is None:  # a torch build without oneDNN: assume emulation
+        return False
+    return bool(probe())
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    """``torch.bfloat16`` → ``bfloat16`` (for run.json and cache identities)."""
+    return str(dtype).removeprefix("torch.")
