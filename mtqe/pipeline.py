@@ -28,7 +28,7 @@ from mtqe.errors import ConfigError, MtqeError
 from mtqe.metrics.base import Metric
 from mtqe.metrics.configs import MetricConfig
 from mtqe.metrics.registry import build_metric, validate_metric_config
-from mtqe.metrics.sacrebleu_metrics import check_tokenizer_available
+from mtqe.metrics.sacrebleu_metrics import BleuMetric, check_tokenizer_available
 from mtqe.metrics.scoring import add_statistics, score_row
 from mtqe.results import RunResult, SystemResult
 from mtqe.systems.base import System, SystemOutput
@@ -50,6 +50,7 @@ class RunPlan:
     systems: dict[str, SystemConfig]
     metrics: dict[str, MetricConfig]
     cache_dir: Path | None  # translation and score caches; None: caching off
+    warnings: tuple[str, ...] = ()
 
 
 class Reporter:
@@ -92,17 +93,18 @@ def plan_run(cfg: DictConfig | RunConfig) -> RunPlan:
                 f"drop it or choose another pair"
             )
     metrics = {name: validate_metric_config(name, node) for name, node in run.metric.items()}
+    warnings: list[str] = []
     for mcfg in metrics.values():
         if mcfg.type == "bleu":
-            from mtqe.metrics.sacrebleu_metrics import tokenizer_for
-
-            check_tokenizer_available(tokenizer_for(tgt) if mcfg.tokenize == "auto" else mcfg.tokenize)
+            bleu = BleuMetric(mcfg)
+            check_tokenizer_available(bleu.tokenizer(tgt))  # MeCab missing: fail before any work
+            warnings += bleu.warnings_for(tgt)
     if run.stats.baseline not in systems:
         log.info("baseline %r is not among the systems: no paired tests", run.stats.baseline)
     cache_dir = None
     if run.use_cache:
         cache_dir = Path(run.cache_dir).expanduser() if run.cache_dir else default_cache_dir()
-    return RunPlan(run, manifest, src, tgt, systems, metrics, cache_dir)
+    return RunPlan(run, manifest, src, tgt, systems, metrics, cache_dir, tuple(warnings))
 
 
 def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> SystemResult:
@@ -135,6 +137,8 @@ def _check_output(output: SystemOutput, doc: ParallelDocument) -> None:
 
 def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
     reporter = reporter or Reporter()
+    for warning in plan.warnings:
+        reporter.warning(warning)
     timings: dict[str, float] = {}
     cache = TranslationCache(plan.cache_dir / "translations.sqlite") if plan.cache_dir else None
     t0 = time.perf_counter()
@@ -179,6 +183,7 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
         sources={d.document: d.sources for d in docs},
         references={d.document: {r: d.target_segments(r) for r in d.targets} for d in docs},
         timings=timings,
+        warnings=list(plan.warnings),
         facts={"cache_dir": str(plan.cache_dir) if plan.cache_dir else None},
     )
 

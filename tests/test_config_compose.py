@@ -70,3 +70,9 @@ def test_sweep_selects_single_system(compose_cfg) -> None:
     cfg = compose_cfg(["system=community"])
     assert list(cfg.system) == ["community"]
     assert OmegaConf.select(cfg, "stats.baseline") == "community"
+
+
+def test_cjk_target_with_non_cjk_tokenizer_warns(compose_cfg) -> None:
+    plan = plan_run(compose_cfg(["metric.bleu.tokenize=13a"]))
+    assert any("13a" in w and "'zh'" in w for w in plan.warnings)
+    assert not plan_run(compose_cfg()).warnings

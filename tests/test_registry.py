@@ -22,4 +22,4 @@ def test_duplicate_names_rejected() -> None:
 
 def test_registered_types() -> None:
     assert SYSTEM_TYPES.names() == ["existing", "gguf", "hf_seq2seq"]
-    assert METRIC_TYPES.names() == ["bleu", "chrf", "comet"]
+    assert METRIC_TYPES.names() == ["bleu", "chrf", "comet", "ter"]

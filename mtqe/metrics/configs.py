@@ -10,7 +10,7 @@ from omegaconf import MISSING
 
 @dataclass
 class MetricConfig:
-    type: str = field(default=MISSING, metadata={"help": "bleu | chrf | comet"})
+    type: str = field(default=MISSING, metadata={"help": "bleu | chrf | ter | comet"})
     name: str = field(default=MISSING, metadata={"help": "column name on the leaderboard"})
 
 
@@ -29,6 +29,16 @@ class ChrfConfig(MetricConfig):
     word_order: int = field(default=0, metadata={"help": "0: chrF, 2: chrF++"})
     beta: int = 2
     lowercase: bool = False
+
+
+@dataclass
+class TerConfig(MetricConfig):
+    asian_support: str = field(
+        default="auto", metadata={"help": "auto (on for zh/ja/ko targets) | true | false: CJK-aware tokenization"}
+    )
+    normalized: bool = False
+    no_punct: bool = False
+    case_sensitive: bool = False
 
 
 @dataclass
@@ -53,5 +63,6 @@ class CometConfig(MetricConfig):
 METRIC_SCHEMAS: dict[str, type[MetricConfig]] = {
     "bleu": SacreBleuConfig,
     "chrf": ChrfConfig,
+    "ter": TerConfig,
     "comet": CometConfig,
 }

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from mtqe.config_validation import typed_group_entry
 from mtqe.metrics.base import Metric
-from mtqe.metrics.configs import ChrfConfig, CometConfig, MetricConfig, SacreBleuConfig
+from mtqe.metrics.configs import ChrfConfig, CometConfig, MetricConfig, SacreBleuConfig, TerConfig
 from mtqe.registry import Registry, build_registry
 
 
@@ -31,6 +31,12 @@ def _build_chrf(cfg: ChrfConfig, cache_dir: Path | None) -> Metric:
     return ChrfMetric(cfg)
 
 
+def _build_ter(cfg: TerConfig, cache_dir: Path | None) -> Metric:
+    from mtqe.metrics.sacrebleu_metrics import TerMetric
+
+    return TerMetric(cfg)
+
+
 def _build_comet(cfg: CometConfig, cache_dir: Path | None) -> Metric:
     from mtqe.metrics.comet_metric import CometMetric
     from mtqe.metrics.score_cache import ScoreCache
@@ -44,6 +50,7 @@ METRIC_TYPES: Registry[MetricType] = build_registry(
     [
         ("bleu", MetricType(SacreBleuConfig, _build_bleu, "BLEU via sacrebleu")),
         ("chrf", MetricType(ChrfConfig, _build_chrf, "chrF / chrF++ via sacrebleu")),
+        ("ter", MetricType(TerConfig, _build_ter, "TER via sacrebleu (lower is better)")),
         ("comet", MetricType(CometConfig, _build_comet, "COMET via unbabel-comet (reference-based or QE)")),
     ],
 )

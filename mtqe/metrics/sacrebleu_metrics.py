@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import sacrebleu
-from sacrebleu.metrics import BLEU, CHRF
+from sacrebleu.metrics import BLEU, CHRF, TER
 
 from mtqe.errors import MetricUnavailableError
 from mtqe.metrics.base import Metric, MetricInfo, MetricInput, MetricResult
-from mtqe.metrics.configs import ChrfConfig, SacreBleuConfig
+from mtqe.errors import ConfigError
+from mtqe.metrics.configs import ChrfConfig, SacreBleuConfig, TerConfig
 
 # Chinese needs character-level tokenization and Japanese a morphological analyser:
 # 13a on CJK text counts whole sentences as single "words" and gives meaningless BLEU.
@@ -151,3 +152,59 @@ class ChrfMetric(Metric):
 
     def aggregate(self, rows: np.ndarray) -> float:
         return float(self._chrf._compute_score_from_stats(list(rows.sum(axis=0))).score)
+
+
+class TerMetric(Metric):
+    """Translation Edit Rate (sacrebleu): edits per reference word, lower is better."""
+
+    def __init__(self, cfg: TerConfig) -> None:
+        if cfg.asian_support not in ("auto", "true", "false"):
+            raise ConfigError(f"metric.{cfg.name}: asian_support must be auto|true|false, got {cfg.asian_support!r}")
+        self.cfg = cfg
+        self.info = MetricInfo(
+            name=cfg.name,
+            higher_is_better=False,
+            needs_reference=True,
+            needs_source=False,
+            description="TER (sacrebleu); CJK-aware tokenization for zh/ja/ko targets",
+        )
+        self._by_mode: dict[bool, TER] = {}
+
+    def _ter(self, tgt_lang: str) -> TER:
+        asian = (
+            tgt_lang.split("-")[0] in CJK_LANGS if self.cfg.asian_support == "auto"
+            else self.cfg.asian_support == "true"
+        )
+        if asian not in self._by_mode:
+            # sacrebleu applies asian_support (CJK split to characters) only with normalization on.
+            self._by_mode[asian] = TER(
+                normalized=self.cfg.normalized or asian, no_punct=self.cfg.no_punct,
+                asian_support=asian, case_sensitive=self.cfg.case_sensitive,
+            )
+        return self._by_mode[asian]
+
+    def signature(self) -> str:
+        cfg = self.cfg
+        return (f"{cfg.name}|asian:{cfg.asian_support}|norm:{cfg.normalized}|nopunct:{cfg.no_punct}"
+                f"|case:{cfg.case_sensitive}|version:{sacrebleu.__version__}")
+
+    def score(self, data: MetricInput) -> MetricResult:
+        if not data.references:
+            return MetricResult.not_available(self.cfg.name, self.signature(), "no reference")
+        ter = self._ter(data.tgt_lang)
+        refs = _streams(data)
+        stats = np.asarray(ter._extract_corpus_statistics(list(data.hypotheses), refs), dtype=np.float64)
+        corpus = ter.corpus_score(list(data.hypotheses), refs)
+        segment_scores = tuple(ter._compute_score_from_stats(list(row)).score for row in stats)
+        return MetricResult(
+            metric=self.cfg.name,
+            score=float(corpus.score),
+            signature=f"{ter.get_signature().format(short=True)}|refs:{'+'.join(data.reference_ids)}",
+            segment_scores=segment_scores,
+            stats=stats,
+        )
+
+    def aggregate(self, rows: np.ndarray) -> float:
+        # Any instance aggregates the same way: edits summed over reference lengths summed.
+        ter = next(iter(self._by_mode.values()), None) or TER()
+        return float(ter._compute_score_from_stats(list(rows.sum(axis=0))).score)
