@@ -39,7 +39,8 @@ def metric_input(doc: ParallelDocument, hypotheses, reference_ids: list[str]) ->
 
 def score_row(doc: ParallelDocument, row: SystemResult, metrics: Mapping[str, Metric]) -> None:
     """Fill ``row.metrics`` (one result per metric, never silently missing)."""
-    assert row.output is not None  # callers pass only rows that produced output
+    if row.output is None:
+        raise ValueError(f"score_row: {row.system} produced no output (status {row.status})")
     refs = references_for(doc, row)
     row.references = tuple(refs)
     if not refs:
