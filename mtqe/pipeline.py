@@ -13,17 +13,20 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 from mtqe.cache_paths import default_cache_dir
 from mtqe.config import RunConfig
 from mtqe.config_validation import to_typed
+from mtqe.corpus.alignment_report import prepare_documents
+from mtqe.corpus.embeddings import EMBEDDING_CHOICES, resolve_embedder
 from mtqe.corpus.languages import normalize_lang
-from mtqe.corpus.loader import default_references_dir, load_parallel_document
+from mtqe.corpus.loader import UNITS, default_references_dir, load_parallel_document
 from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import Manifest, ParallelDocument
+from mtqe.corpus.sentence_align import LOW_CONFIDENCE
 from mtqe.errors import ConfigError, MtqeError
 from mtqe.metrics.base import Metric
 from mtqe.metrics.configs import MetricConfig
@@ -31,14 +34,14 @@ from mtqe.metrics.registry import build_metric, validate_metric_config
 from mtqe.metrics.sacrebleu_metrics import BleuMetric, check_tokenizer_available
 from mtqe.metrics.scoring import add_statistics, score_row
 from mtqe.results import RunResult, SystemResult
-from mtqe.systems.base import System, SystemOutput
+from mtqe.systems.base import NoProgress, Progress, System, SystemOutput
 from mtqe.systems.cache import TranslationCache
 from mtqe.systems.configs import SystemConfig, supports_pair
 from mtqe.systems.registry import build_system, validate_system_config
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_UNITS = ("paragraph",)
+SUPPORTED_UNITS = UNITS  # paragraph | sentence (mtqe.corpus.unit_align)
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,8 @@ class Reporter:
     def warning(self, message: str) -> None:
         log.warning(message)
 
-    def progress(self, label: str, total: int) -> Callable[[int], None]:
-        return lambda n: None
+    def progress(self, label: str, total: int) -> Progress:
+        return NoProgress()
 
     def done(self, label: str) -> None:
         pass
@@ -73,7 +76,9 @@ def plan_run(cfg: DictConfig | RunConfig) -> RunPlan:
     run = cfg if isinstance(cfg, RunConfig) else to_typed(RunConfig, cfg, where="config")
     src, tgt = normalize_lang(run.pair.src_lang), normalize_lang(run.pair.tgt_lang)
     if run.unit not in SUPPORTED_UNITS:
-        raise ConfigError(f"unit={run.unit!r} is not supported yet (supported: {', '.join(SUPPORTED_UNITS)})")
+        raise ConfigError(f"unit={run.unit!r} is not supported (supported: {', '.join(SUPPORTED_UNITS)})")
+    if run.align_embeddings not in EMBEDDING_CHOICES:
+        raise ConfigError(f"align_embeddings={run.align_embeddings!r}: choose one of {', '.join(EMBEDDING_CHOICES)}")
     if not run.system:
         raise ConfigError("no system selected: choose some, e.g. `system=[community,gemma-3-270m]`")
     if not run.documents:
@@ -142,9 +147,21 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
     timings: dict[str, float] = {}
     cache = TranslationCache(plan.cache_dir / "translations.sqlite") if plan.cache_dir else None
     t0 = time.perf_counter()
+    # The embedder loads its model only when an n:m alignment needs it (never for strict 1:1 paragraphs).
+    embedder, how = resolve_embedder(plan.run.align_embeddings)
+    if plan.run.unit == "sentence":
+        reporter.info(how)
     docs = [
-        load_parallel_document(plan.manifest, d, plan.src_lang, plan.tgt_lang) for d in plan.run.documents
+        load_parallel_document(
+            plan.manifest, d, plan.src_lang, plan.tgt_lang,
+            unit=plan.run.unit, embedder=embedder, low_confidence=LOW_CONFIDENCE,
+        )
+        for d in plan.run.documents
     ]
+    prepared = prepare_documents(docs, exclude_low_confidence=plan.run.exclude_low_confidence, threshold=LOW_CONFIDENCE)
+    docs = prepared.documents
+    for line in prepared.warnings:
+        reporter.warning(line)
     timings["corpus_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -156,6 +173,12 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
         finally:
             system.close()  # free the model before the next one loads
     timings["translate_s"] = time.perf_counter() - t0
+    for row in rows:
+        if prepared.excluded.get(row.document):
+            row.notes.append(
+                f"{len(prepared.excluded[row.document])} low-confidence {plan.run.unit} link(s) excluded "
+                "from scoring (run.json facts.alignment)"
+            )
 
     t0 = time.perf_counter()
     metrics: dict[str, Metric] = {
@@ -183,8 +206,8 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
         sources={d.document: d.sources for d in docs},
         references={d.document: {r: d.target_segments(r) for r in d.targets} for d in docs},
         timings=timings,
-        warnings=list(plan.warnings),
-        facts={"cache_dir": str(plan.cache_dir) if plan.cache_dir else None},
+        warnings=list(plan.warnings) + prepared.warnings,
+        facts={"cache_dir": str(plan.cache_dir) if plan.cache_dir else None, "alignment": prepared.facts},
     )
 
 

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import difflib
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from mtqe.corpus.align import align_one_to_one
 from mtqe.corpus.cleaners import get_cleaner
 from mtqe.corpus.languages import normalize_lang
-from mtqe.corpus.model import AlignedSegment, CleanText, Manifest, ParallelDocument, TextSpec
+from mtqe.corpus.model import (
+    CleanText,
+    DocumentSpec,
+    Manifest,
+    ParallelDocument,
+    TextSpec,
+)
 from mtqe.corpus.paths import default_references_dir
 from mtqe.corpus.reading import read_raw_text
-from mtqe.errors import CorpusError
+from mtqe.corpus.segment_builder import build_segments
+from mtqe.corpus.sentence_align import LOW_CONFIDENCE
+from mtqe.corpus.unit_align import UNITS, align_units
+from mtqe.errors import AlignmentError, CorpusError
 
-__all__ = ["default_references_dir", "load_clean_text", "load_parallel_document", "segment_id"]
+if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
+    from mtqe.corpus.embeddings import CachingEmbedder
+
+__all__ = [
+    "UNITS",
+    "default_references_dir",
+    "get_document",
+    "load_clean_text",
+    "load_parallel_document",
+    "segment_id",
+]
 
 # Roles that make a target-language text a counterpart of the source.
 TARGET_ROLES = ("reference", "existing")
@@ -36,24 +54,61 @@ def load_clean_text(spec: TextSpec) -> CleanText:
     return CleanText(spec=spec, blocks=tuple(blocks), removed=tuple(removed))
 
 
-def load_parallel_document(manifest: Manifest, doc_id: str, src_lang: str, tgt_lang: str) -> ParallelDocument:
-    """Document ``doc_id`` for ``src_lang``→``tgt_lang``, aligned block by block.
+def load_parallel_document(
+    manifest: Manifest,
+    doc_id: str,
+    src_lang: str,
+    tgt_lang: str,
+    unit: str = "paragraph",
+    *,
+    embedder: CachingEmbedder | None = None,
+    low_confidence: float = LOW_CONFIDENCE,
+) -> ParallelDocument:
+    """Document ``doc_id`` for ``src_lang``→``tgt_lang``, aligned at ``unit`` (paragraph | sentence).
 
     The source is the document's text in ``src_lang`` with role ``source``; the targets are all
-    its texts in ``tgt_lang`` with role ``reference`` or ``existing``. Every target must align
-    one to one with the source (see :mod:`mtqe.corpus.align`).
+    its texts in ``tgt_lang`` with role ``reference`` or ``existing``. Paragraphs align one to
+    one (strict check) when the block structure agrees, n:m otherwise; the sentence unit
+    aligns sentences inside aligned paragraphs. A target marked ``coverage: excerpt`` is
+    aligned sentence by sentence against the whole source. See :mod:`mtqe.corpus.unit_align`
+    and :mod:`mtqe.corpus.segment_builder`; ``embedder`` (optional) adds embedding
+    similarity to the n:m aligners, ``low_confidence`` is the confidence below which a
+    segment gets a ``low_confidence`` note.
     """
+    if unit not in UNITS:
+        raise CorpusError(f"Unknown unit {unit!r}; choose one of {', '.join(UNITS)}.")
+    source_spec, targets = _select_texts(manifest, doc_id, src_lang, tgt_lang)
+    source = load_clean_text(source_spec)
+    alignments = {
+        spec.text_id: align_units(source, load_clean_text(spec), unit=unit, coverage=spec.coverage, embedder=embedder)
+        for spec in targets
+    }
+    built = build_segments(
+        alignments, unit=unit, src_lang=source_spec.lang, tgt_lang=targets[0].lang, low_confidence=low_confidence
+    )
+    if not built.segments:
+        raise AlignmentError(
+            f"Document {doc_id!r} {source_spec.lang}→{targets[0].lang}: no segment is covered by every target "
+            f"text ({', '.join(alignments)}). Notes: " + "; ".join(n.describe() for n in built.notes[:5])
+        )
+    return ParallelDocument(
+        document=doc_id,
+        src_lang=source_spec.lang,
+        tgt_lang=targets[0].lang,
+        source=source_spec,
+        targets={spec.text_id: spec for spec in targets},
+        segments=built.segments,
+        unit=unit,
+        notes=built.notes,
+    )
+
+
+def _select_texts(manifest: Manifest, doc_id: str, src_lang: str, tgt_lang: str) -> tuple[TextSpec, list[TextSpec]]:
+    """The source text and the target texts of ``doc_id`` for the pair (clear errors otherwise)."""
     src, tgt = normalize_lang(src_lang), normalize_lang(tgt_lang)
     if src == tgt:
         raise CorpusError(f"Source and target language are both {src!r}; choose two different languages.")
-    document = manifest.documents.get(doc_id)
-    if document is None:
-        close = difflib.get_close_matches(doc_id, list(manifest.documents), n=3)
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise CorpusError(
-            f"Unknown document {doc_id!r} in {manifest.root}.{hint} "
-            f"Known documents: {', '.join(sorted(manifest.documents)) or '(none)'}."
-        )
+    document = get_document(manifest, doc_id)
     sources = [t for t in document.texts_in(src) if t.has_role("source")]
     targets = [t for t in document.texts_in(tgt) if any(t.has_role(r) for r in TARGET_ROLES)]
     if not sources:
@@ -65,26 +120,20 @@ def load_parallel_document(manifest: Manifest, doc_id: str, src_lang: str, tgt_l
             f"Document {doc_id!r} has no text in {tgt!r} with role 'reference' or 'existing'. "
             f"It has: {_inventory(document.texts)}."
         )
-    source_spec = sources[0]  # the manifest guarantees at most one source per language
-    source = load_clean_text(source_spec)
-    aligned = {spec.text_id: align_one_to_one(source, load_clean_text(spec)) for spec in targets}
-    segments = tuple(
-        AlignedSegment(
-            seg_id=segment_id(index),
-            kind=block.kind,
-            source=block.text,
-            targets={text_id: pairs[index][1].text for text_id, pairs in aligned.items()},
+    return sources[0], targets  # the manifest guarantees at most one source per language
+
+
+def get_document(manifest: Manifest, doc_id: str) -> DocumentSpec:
+    """The document ``doc_id``; an unknown id raises CorpusError with "did you mean"."""
+    document = manifest.documents.get(doc_id)
+    if document is None:
+        close = difflib.get_close_matches(doc_id, list(manifest.documents), n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise CorpusError(
+            f"Unknown document {doc_id!r} in {manifest.root}.{hint} "
+            f"Known documents: {', '.join(sorted(manifest.documents)) or '(none)'}."
         )
-        for index, block in enumerate(source.blocks)
-    )
-    return ParallelDocument(
-        document=doc_id,
-        src_lang=src,
-        tgt_lang=tgt,
-        source=source_spec,
-        targets={spec.text_id: spec for spec in targets},
-        segments=segments,
-    )
+    return document
 
 
 def _inventory(texts: Mapping[str, TextSpec]) -> str:

@@ -18,7 +18,15 @@ import yaml
 
 from mtqe.corpus.cleaners import CLEANERS
 from mtqe.corpus.languages import normalize_lang
-from mtqe.corpus.model import ROLES, DocumentSpec, Manifest, Provenance, TextSpec
+from mtqe.corpus.model import (
+    COVERAGES,
+    ROLES,
+    DocumentSpec,
+    FetchSpec,
+    Manifest,
+    Provenance,
+    TextSpec,
+)
 from mtqe.corpus.paths import MANIFEST_NAME, default_references_dir
 from mtqe.errors import ManifestError, UnknownLanguageError
 
@@ -34,10 +42,13 @@ _TEXT_KEYS = {
     "lang": True,
     "roles": True,
     "file": True,
-    "sha256": True,
+    "sha256": False,  # required unless `fetch:` gives it
     "cleaner": True,
     "provenance": True,
+    "coverage": False,  # full (default) | excerpt
+    "fetch": False,  # {url, sha256}: the file may be absent until `mtqe corpus fetch`
 }
+_FETCH_KEYS = {"url": True, "sha256": True}
 _PROVENANCE_KEYS = {
     "origin": True,
     "url": False,
@@ -197,16 +208,48 @@ class _Validator:
             lang = normalize_lang(str(text["lang"]))
         except UnknownLanguageError as exc:
             raise self.fail(f"{where}.lang", str(exc)) from None
+        fetch = self.fetch(text.get("fetch"), f"{where}.fetch")
         return TextSpec(
             document=doc_id,
             text_id=text_id,
             lang=lang,
             roles=self.roles(text["roles"], f"{where}.roles"),
             path=self.file(text["file"], f"{where}.file"),
-            sha256=self.sha256(text["sha256"], f"{where}.sha256"),
+            sha256=self.text_sha256(text.get("sha256"), fetch, f"{where}.sha256"),
             cleaner=self.cleaner(text["cleaner"], f"{where}.cleaner"),
             provenance=self.provenance(text["provenance"], f"{where}.provenance"),
+            coverage=self.coverage(text.get("coverage"), f"{where}.coverage"),
+            fetch=fetch,
         )
+
+    def text_sha256(self, value: Any, fetch: FetchSpec | None, where: str) -> str:
+        if value is None:
+            if fetch is None:
+                raise self.fail(where.rsplit(".", 1)[0], "missing required field 'sha256'")
+            return fetch.sha256
+        digest = self.sha256(value, where)
+        if fetch is not None and digest != fetch.sha256:
+            raise self.fail(
+                where, f"{digest} differs from fetch.sha256 {fetch.sha256}; a fetched file is stored unchanged, "
+                "so the two must be equal (or leave out `sha256:` next to `fetch:`)"
+            )
+        return digest
+
+    def coverage(self, value: Any, where: str) -> str:
+        if value is None:
+            return "full"
+        if value not in COVERAGES:
+            raise self.fail(where, f"unknown coverage {value!r}; use one of {', '.join(COVERAGES)}")
+        return str(value)
+
+    def fetch(self, value: Any, where: str) -> FetchSpec | None:
+        if value is None:
+            return None
+        body = self.mapping(value, where, _FETCH_KEYS)
+        url = self.string(body["url"], f"{where}.url")
+        if not url.startswith(("https://", "http://")):
+            raise self.fail(f"{where}.url", f"expected an http(s) URL, got {url!r}")
+        return FetchSpec(url=url, sha256=self.sha256(body["sha256"], f"{where}.sha256"))
 
     def roles(self, value: Any, where: str) -> frozenset[str]:
         if not isinstance(value, list) or not value:

@@ -34,6 +34,20 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class FetchSpec:
+    """Where a text not shipped with the repository can be downloaded (``mtqe corpus fetch``)."""
+
+    url: str
+    sha256: str  # of the downloaded bytes, checked before anything is written
+
+
+# How much of its source a target text covers: ``full`` (a translation of the whole text) or
+# ``excerpt`` (a text quoting parts of it: uncovered source is left unlinked, not forced).
+Coverage = Literal["full", "excerpt"]
+COVERAGES: tuple[str, ...] = ("full", "excerpt")
+
+
+@dataclass(frozen=True)
 class TextSpec:
     """One text of a document as listed in the manifest (raw bytes on disk, not yet cleaned)."""
 
@@ -45,6 +59,9 @@ class TextSpec:
     sha256: str
     cleaner: str
     provenance: Provenance
+    # Added for n:m alignment and fetching (manifest keys `coverage:` and `fetch:`).
+    coverage: str = "full"
+    fetch: FetchSpec | None = None
 
     @property
     def qualified_id(self) -> str:
@@ -103,6 +120,42 @@ class AlignedSegment:
     kind: BlockKind
     source: str
     targets: Mapping[str, str] = field(default_factory=dict)
+    # Added for n:m alignment: the lowest link confidence behind this segment over all targets
+    # (1.0 for the strict 1:1 paragraph check), and each target's link shape ("1-1", "2-1", …).
+    confidence: float = 1.0
+    shapes: Mapping[str, str] = field(default_factory=dict)
+
+
+NoteKind = Literal["low_confidence", "uncovered", "target_only", "partial"]
+
+
+@dataclass(frozen=True)
+class AlignmentNote:
+    """Something about the alignment a reader of the results must know.
+
+    ``low_confidence``: a scored segment whose link confidence is below the threshold;
+    ``uncovered``: source text with no counterpart in a target (not scored);
+    ``target_only``: target text with no source (not scored);
+    ``partial``: a segment one target covers only in part (its confidence is 0).
+    """
+
+    kind: NoteKind
+    text_id: str
+    where: str  # segment id, or the unit ids of the source / target text
+    confidence: float
+    source: str = ""
+    target: str = ""
+
+    def describe(self, width: int = 40) -> str:
+        def cut(text: str) -> str:
+            return text if len(text) <= width else text[:width] + "…"
+
+        parts = [f"{self.kind} {self.where} ({self.text_id}, confidence {self.confidence:.2f})"]
+        if self.source:
+            parts.append(f"src {cut(self.source)!r}")
+        if self.target:
+            parts.append(f"tgt {cut(self.target)!r}")
+        return ": ".join(parts[:1]) + (": " + " ↔ ".join(parts[1:]) if len(parts) > 1 else "")
 
 
 @dataclass(frozen=True)
@@ -120,6 +173,9 @@ class ParallelDocument:
     source: TextSpec
     targets: Mapping[str, TextSpec]
     segments: tuple[AlignedSegment, ...]
+    # Added for n:m alignment: the scoring unit and what the alignment could not settle.
+    unit: str = "paragraph"
+    notes: tuple[AlignmentNote, ...] = ()
 
     @property
     def sources(self) -> list[str]:

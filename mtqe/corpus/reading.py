@@ -31,6 +31,11 @@ _MIN_PLAUSIBLE = 0.9
 def read_raw_bytes(spec: TextSpec) -> bytes:
     """The file's bytes, after checking that it exists and still has the registered sha256."""
     if not spec.path.is_file():
+        if spec.fetch is not None:
+            raise CorpusError(
+                f"{spec.qualified_id}: file {spec.path} has not been downloaded yet. Run "
+                f"`mtqe corpus fetch {spec.document} --lang {spec.lang}` (from {spec.fetch.url})."
+            )
         raise CorpusError(
             f"{spec.qualified_id}: file {spec.path} not found. Restore it (references/ is under "
             f"version control), or fix `file:` for this text in the manifest."

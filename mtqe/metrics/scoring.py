@@ -96,6 +96,8 @@ def _stats_on_refs(doc: ParallelDocument, row: SystemResult, metric: Metric, ref
         return result.stats
     if metric.info.needs_reference and not refs:
         return None
+    if row.output is not None and row.output.text_id in refs:
+        return None  # a human text is never scored against itself
     rescored = metric.score(metric_input(doc, row.output.hypotheses, refs))
     return rescored.stats
 

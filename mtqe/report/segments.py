@@ -32,6 +32,12 @@ def segment_rows(result: RunResult) -> list[dict[str, Any]]:
                     name: (res.segment_scores[i] if res.segment_scores is not None else None)
                     for name, res in row.metrics.items()
                 },
+                # The segment's row of sufficient statistics (MetricResult.stats), so a sweep's
+                # jobs can be merged and their significance tests recomputed without re-scoring.
+                "stats": {
+                    name: (res.stats[i].tolist() if res.stats is not None else None)
+                    for name, res in row.metrics.items()
+                },
             })
     return rows
 

@@ -97,3 +97,88 @@ def pair_key(src_lang: str, tgt_lang: str) -> str:
 
 def supports_pair(cfg: Any, src_lang: str, tgt_lang: str) -> bool:
     return not cfg.pairs or pair_key(src_lang, tgt_lang) in cfg.pairs
+
+
+@dataclass
+class Ct2Config(SystemConfig):
+    """A Marian / NLLB-200 / M2M-100 model run by CTranslate2 (converted once, then cached)."""
+
+    model: str = field(default=MISSING, metadata={"help": "hub id (online) or local HF model directory"})
+    revision: Optional[str] = field(default=None, metadata={"help": "hub revision (commit or tag)"})
+    family: str = field(default="auto", metadata={"help": "auto | marian | nllb | m2m100"})
+    device: str = field(default="auto", metadata={"help": "auto | cpu | cuda | cuda:N"})
+    compute_type: str = field(
+        default="auto",
+        metadata={"help": "auto (int8 on CPU, int8_float16 on CUDA) | int8 | int8_float32 | int8_float16 | float32 | float16 | bfloat16"},
+    )
+    beam_size: int = 4
+    max_decoding_length: int = field(default=256, metadata={"help": "max target tokens per segment"})
+    threads: int = field(default=0, metadata={"help": "CPU threads per translation (0: ctranslate2's default)"})
+    sentence_split: bool = field(default=False, metadata={"help": "translate sentence by sentence"})
+    batching: BatchingConfig = field(default_factory=BatchingConfig)
+
+
+SYSTEM_SCHEMAS["ctranslate2"] = Ct2Config
+
+
+@dataclass
+class ChatCleaningConfig:
+    """How a chat model's answer is reduced to the translation (see mtqe/systems/prompting.py)."""
+
+    cut_at_blank_line: bool = field(
+        default=True,
+        metadata={"help": "keep as many blank-line-separated paragraphs as the source has; drop the rest (notes)"},
+    )
+    strip_labels: list[str] = field(
+        default_factory=lambda: ["{tgt_name}", "{tgt_name} translation", "Translation"],
+        metadata={"help": "drop one leading '<label>:' (case-insensitive; {tgt_name} = target language name); [] = off"},
+    )
+    strip_quotes: bool = field(
+        default=True, metadata={"help": "drop quotes around the whole answer when the source is not quoted"}
+    )
+
+
+@dataclass
+class HFCausalConfig(SystemConfig):
+    """An instruction-tuned (chat) causal LM from Hugging Face, prompted through its chat template."""
+
+    model: str = field(default=MISSING, metadata={"help": "hub id (online) or local directory"})
+    revision: Optional[str] = field(default=None, metadata={"help": "hub revision (commit or tag)"})
+    device: str = field(default="auto", metadata={"help": "auto | cpu | cuda | cuda:N"})
+    dtype: str = field(default="auto", metadata={"help": "auto | float32 | bfloat16 | float16"})
+    system_prompt: str = field(
+        default=(
+            "You are a professional translator. Translate the {src_name} text the user sends into "
+            "{tgt_name}. Output only the {tgt_name} translation, with no explanations, notes or labels."
+        ),
+        metadata={"help": "system turn ({src_name}, {tgt_name}); '' = no system turn (the template's default)"},
+    )
+    user_prompt: str = field(
+        default="Translate the following {src_name} text into {tgt_name}.\n\n{text}",
+        metadata={"help": "user turn for each source and few-shot example ({src_name}, {tgt_name}, {text})"},
+    )
+    # Few-shot examples per pair "src-tgt", rendered as earlier user/assistant turns. Generic
+    # sentences, never taken from the corpus (showing reference translations leaks the answer).
+    few_shot: dict[str, list[FewShotExample]] = field(default_factory=dict)
+    language_names: dict[str, str] = field(
+        default_factory=dict, metadata={"help": "prompt names per language code, over the built-in table"}
+    )
+    chat_template: Optional[str] = field(
+        default=None, metadata={"help": "Jinja chat template replacing the tokenizer's (None: the model's own)"}
+    )
+    max_new_tokens: int = 512
+    temperature: float = field(default=0.0, metadata={"help": "0 = greedy decoding; > 0 samples"})
+    top_p: float = field(default=1.0, metadata={"help": "nucleus sampling (only when temperature > 0)"})
+    seed: int = field(default=0, metadata={"help": "sampling seed (only when temperature > 0)"})
+    repetition_penalty: float = field(
+        default=1.0, metadata={"help": "1.0 = off; the model's generation_config.json defaults are not used"}
+    )
+    stop_strings: list[str] = field(
+        default_factory=list, metadata={"help": "extra strings that end generation (cut from the output)"}
+    )
+    cleaning: ChatCleaningConfig = field(default_factory=ChatCleaningConfig)
+    sentence_split: bool = field(default=False, metadata={"help": "translate sentence by sentence"})
+    batching: BatchingConfig = field(default_factory=BatchingConfig)
+
+
+SYSTEM_SCHEMAS["hf_causal"] = HFCausalConfig

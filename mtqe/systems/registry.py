@@ -13,7 +13,14 @@ from mtqe.config_validation import typed_group_entry
 from mtqe.registry import Registry, build_registry
 from mtqe.systems.base import System
 from mtqe.systems.cache import TranslationCache
-from mtqe.systems.configs import ExistingSystemConfig, GGUFConfig, HFSeq2SeqConfig, SystemConfig
+from mtqe.systems.configs import (
+    Ct2Config,
+    ExistingSystemConfig,
+    GGUFConfig,
+    HFCausalConfig,
+    HFSeq2SeqConfig,
+    SystemConfig,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,20 @@ def _build_hf_seq2seq(cfg: HFSeq2SeqConfig, cache: TranslationCache | None) -> S
     return MTSystem(cfg=cfg, translator_factory=lambda: HFSeq2SeqTranslator(cfg=cfg), cache=cache)
 
 
+def _build_ct2(cfg: Ct2Config, cache: TranslationCache | None) -> System:
+    from mtqe.systems.ct2 import Ct2Translator
+    from mtqe.systems.mt_system import MTSystem
+
+    return MTSystem(cfg=cfg, translator_factory=lambda: Ct2Translator(cfg=cfg), cache=cache)
+
+
+def _build_hf_causal(cfg: HFCausalConfig, cache: TranslationCache | None) -> System:
+    from mtqe.systems.hf_causal import HFCausalTranslator
+    from mtqe.systems.mt_system import MTSystem
+
+    return MTSystem(cfg=cfg, translator_factory=lambda: HFCausalTranslator(cfg=cfg), cache=cache)
+
+
 def _build_gguf(cfg: GGUFConfig, cache: TranslationCache | None) -> System:
     from mtqe.systems.gguf_causal import GGUFCausalTranslator
     from mtqe.systems.mt_system import MTSystem
@@ -49,6 +70,8 @@ SYSTEM_TYPES: Registry[SystemType] = build_registry(
         ("existing", SystemType(ExistingSystemConfig, _build_existing, "existing translation read from references/")),
         ("hf_seq2seq", SystemType(HFSeq2SeqConfig, _build_hf_seq2seq, "Hugging Face seq2seq (Marian, NLLB, M2M-100, MADLAD)")),
         ("gguf", SystemType(GGUFConfig, _build_gguf, "causal LM from a GGUF file, few-shot prompted")),
+        ("hf_causal", SystemType(HFCausalConfig, _build_hf_causal, "Hugging Face chat LM, prompted through its chat template")),
+        ("ctranslate2", SystemType(Ct2Config, _build_ct2, "CTranslate2 (int8) Marian, NLLB, M2M-100, converted once")),
     ],
 )
 

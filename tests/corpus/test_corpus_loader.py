@@ -4,10 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from mtqe.corpus.loader import default_references_dir, load_parallel_document, segment_id
+from mtqe.corpus.loader import (
+    default_references_dir,
+    load_parallel_document,
+    segment_id,
+)
 from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import Manifest
 from mtqe.errors import AlignmentError, CorpusError
+from mtqe.io import sha256_file
 
 REPO_REFERENCES = Path(__file__).resolve().parents[2] / "references"
 
@@ -60,12 +65,30 @@ def test_same_language(manifest: Manifest) -> None:
         load_parallel_document(manifest, "jpus-2022", "zh-Hans", "zh")
 
 
-def test_misaligned_target_fails_loudly(references_copy: Path) -> None:
-    # A target cleaned with the wrong cleaner keeps its furniture and cannot align.
+def test_wrong_cleaner_is_aligned_n_to_m_and_reported(references_copy: Path) -> None:
+    # A target cleaned with the wrong cleaner keeps its furniture: the block structures differ,
+    # so the n:m aligner takes over and every piece of furniture is reported, not scored.
     manifest_path = references_copy / "manifest.yaml"
     text = manifest_path.read_text(encoding="utf-8")
     manifest_path.write_text(text.replace("cleaner: markdown_repost", "cleaner: plain_paragraphs"), encoding="utf-8")
-    with pytest.raises(AlignmentError, match="blocks vs"):
+    doc = load_parallel_document(load_manifest(references_copy), "jpus-2022", "ja", "zh")
+    target_only = [n for n in doc.notes if n.kind == "target_only"]
+    assert any("免责声明" in n.target for n in target_only)
+    assert any("素材" in n.target for n in target_only)
+    assert 35 <= len(doc.segments) < 40
+
+
+def test_unrelated_target_fails_loudly(references_copy: Path) -> None:
+    # Another document's text registered as the translation: most of the source has no
+    # counterpart, which the n:m aligner refuses instead of pairing by length alone.
+    other = references_copy / "texts" / "jpuk-2023-rfi" / "zh-rfi.txt"
+    target = references_copy / "texts" / "jpus-2022" / "zh-community.txt"
+    old_sha = sha256_file(target)
+    target.write_bytes(other.read_bytes())
+    manifest_path = references_copy / "manifest.yaml"
+    text = manifest_path.read_text(encoding="utf-8").replace(old_sha, sha256_file(target))
+    manifest_path.write_text(text.replace("cleaner: markdown_repost", "cleaner: rss_html"), encoding="utf-8")
+    with pytest.raises(AlignmentError, match="no counterpart"):
         load_parallel_document(load_manifest(references_copy), "jpus-2022", "ja", "zh")
 
 

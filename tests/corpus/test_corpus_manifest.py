@@ -136,3 +136,39 @@ def test_env_var_selects_the_references(references_copy: Path, monkeypatch: pyte
     loaded = load_manifest()
     assert loaded.root == references_copy
     assert "stimson-2022-mt" not in loaded.documents
+
+
+# -- coverage and fetch (n:m alignment, `mtqe corpus fetch`) -----------------------------------
+
+
+def test_coverage_defaults_to_full_and_is_checked(references_copy: Path) -> None:
+    assert load_manifest(references_copy).documents["jpus-2022"].texts["zh-community"].coverage == "full"
+    edit_manifest(references_copy, lambda d: zh_text(d).update(coverage="excerpt"))
+    assert load_manifest(references_copy).documents["jpus-2022"].texts["zh-community"].coverage == "excerpt"
+    edit_manifest(references_copy, lambda d: zh_text(d).update(coverage="partial"))
+    with pytest.raises(ManifestError, match="unknown coverage 'partial'"):
+        load_manifest(references_copy)
+
+
+def test_fetch_entry(references_copy: Path) -> None:
+    digest = zh_text(yaml.safe_load((references_copy / "manifest.yaml").read_text(encoding="utf-8")))["sha256"]
+
+    def fetchable(data: dict[str, Any]) -> None:
+        zh_text(data)["fetch"] = {"url": "https://example.org/zh.txt", "sha256": digest}
+        del zh_text(data)["sha256"]  # given by fetch.sha256
+
+    edit_manifest(references_copy, fetchable)
+    spec = load_manifest(references_copy).documents["jpus-2022"].texts["zh-community"]
+    assert spec.sha256 == digest and spec.fetch is not None and spec.fetch.url == "https://example.org/zh.txt"
+    edit_manifest(references_copy, lambda d: zh_text(d).update(sha256="0" * 64))
+    with pytest.raises(ManifestError, match="differs from fetch.sha256"):
+        load_manifest(references_copy)
+    edit_manifest(references_copy, lambda d: zh_text(d).update(sha256=digest, fetch={"url": "ftp://x", "sha256": digest}))
+    with pytest.raises(ManifestError, match="http"):
+        load_manifest(references_copy)
+
+
+def test_sha256_is_required_without_fetch(references_copy: Path) -> None:
+    edit_manifest(references_copy, lambda d: zh_text(d).pop("sha256"))
+    with pytest.raises(ManifestError, match="missing required field 'sha256'"):
+        load_manifest(references_copy)
