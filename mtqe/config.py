@@ -41,7 +41,7 @@ class RunConfig:
     system: dict[str, Any] = field(default_factory=dict)
     metric: dict[str, Any] = field(default_factory=dict)
     unit: str = field(
-        default="paragraph",
+        default="sentence",
         metadata={"help": "scoring unit: paragraph (aligned blocks, ids p012) | sentence (n:m sentence links "
                   "inside aligned paragraphs, ids p012.s03)"},
     )

@@ -66,7 +66,7 @@ def test_leaderboard_rows_and_reference_semantics(first_run) -> None:
     # The community text is the only zh reference: leave-one-out leaves none, and it says so.
     assert human["bleu"] == human["chrf"] == human["comet"] == ""
     assert "leave-one-out" in human["notes"]
-    doc = load_parallel_document(load_manifest(default_references_dir()), "jpus-2022", "ja", "zh")
+    doc = load_parallel_document(load_manifest(default_references_dir()), "jpus-2022", "ja", "zh", unit="sentence")
     assert int(mt["n_segments"]) == int(human["n_segments"]) == len(doc.segments)
 
 
