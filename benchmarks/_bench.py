@@ -9,11 +9,18 @@ and both sides do the same number of decoder steps. The SentencePiece model is t
 seed document's own texts (a few thousand pieces) and the vocabulary is filled up to 32,000 with
 unused entries so the embedding and output projection have the real size.
 
-Noise: the development machine has 2 cores shared with other jobs. :func:`wait_for_quiet`
-waits for a low 1-minute load average (held for 90 s) before a benchmark loads anything, every timed repetition
-records the load average and the process's CPU utilisation (CPU seconds / wall seconds; torch
-and ctranslate2 use both cores, so ~2.0 means nobody else took CPU time), and the reported
-number is the median of the repetitions, which are interleaved between the compared sides.
+Noise: the development machine has 2 cores shared with other jobs; on it, torch with 2 OpenMP
+threads becomes several times slower as soon as another process competes for a core (threads
+spin at barriers waiting for a descheduled sibling), so wall-clock numbers taken on a busy
+machine are meaningless. Defences:
+
+* ``--threads 1`` (every script) makes CPU time a stable measure: tokens per CPU-second hardly
+  depends on other jobs, where wall-clock time does;
+* :func:`wait_for_quiet` waits for a low 1-minute load average (held for 90 s) before a
+  benchmark loads anything;
+* every timed repetition records the load average, its CPU time and CPU utilisation (CPU
+  seconds / wall seconds: ~threads when nobody else took CPU time);
+* repetitions are interleaved between the compared sides and the median is reported.
 """
 
 from __future__ import annotations
@@ -171,9 +178,10 @@ def wait_for_quiet(
 class Sample:
     """One timed repetition."""
 
-    seconds: float
+    seconds: float  # wall clock
+    cpu_seconds: float  # this process's CPU time (user + system, all its threads)
     load: float  # 1-minute load average just before it
-    cpu_util: float  # process CPU seconds / wall seconds during it
+    cpu_util: float  # cpu_seconds / seconds
 
 
 def timed(run: Callable[[], Any]) -> tuple[Sample, Any]:
@@ -182,7 +190,8 @@ def timed(run: Callable[[], Any]) -> tuple[Sample, Any]:
     result = run()
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
-    return Sample(seconds=round(wall, 4), load=load, cpu_util=round(cpu / wall, 2) if wall > 0 else 0.0), result
+    util = round(cpu / wall, 2) if wall > 0 else 0.0
+    return Sample(seconds=round(wall, 4), cpu_seconds=round(cpu, 4), load=load, cpu_util=util), result
 
 
 def interleaved(sides: dict[str, Callable[[], Any]], repeats: int) -> tuple[dict[str, list[Sample]], dict[str, Any]]:
@@ -204,9 +213,26 @@ def median_seconds(samples: list[Sample]) -> float:
     return statistics.median(s.seconds for s in samples)
 
 
+def median_cpu_seconds(samples: list[Sample]) -> float:
+    return statistics.median(s.cpu_seconds for s in samples)
+
+
+def set_threads(threads: int) -> None:
+    """Threads for torch in this process (ctranslate2 gets its own ``threads`` setting).
+
+    With 1 thread the CPU time of a run hardly depends on other jobs (no OpenMP barrier spinning
+    while a sibling thread waits for a core), so tokens per CPU-second stays comparable on a
+    shared machine where wall-clock numbers do not.
+    """
+    import torch
+
+    torch.set_num_threads(threads)
+
+
 def summary(samples: list[Sample]) -> dict[str, Any]:
     return {
         "median_s": round(median_seconds(samples), 4),
+        "median_cpu_s": round(median_cpu_seconds(samples), 4),
         "samples": [asdict(s) for s in samples],
         "max_load": max(s.load for s in samples),
         "min_cpu_util": min(s.cpu_util for s in samples),

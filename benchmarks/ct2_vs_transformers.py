@@ -15,7 +15,7 @@ does), batches of 8, greedy and beam 4, and a fixed output length on both sides
 is reported. The conversion to CTranslate2 (once, cached under ``$MTQE_BENCH_DIR/ct2``) and
 model loads are timed separately and not part of the tokens/s.
 
-Results: ``benchmarks/results/ct2_vs_transformers.json``.
+Results: ``benchmarks/results/ct2_vs_transformers-t<threads>.json``.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--beams", default="1,4", help="comma-separated beam sizes")
     parser.add_argument("--hf-dtypes", default="float32,bfloat16")
     parser.add_argument("--ct2-types", default="int8", help="ctranslate2 compute types (e.g. int8,float32)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="threads (torch and ctranslate2)")
+    parser.add_argument("--max-wait", type=float, default=1200, help="seconds to wait for a quiet machine")
     parser.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine")
     return parser.parse_args(argv)
 
@@ -68,7 +70,7 @@ def hf_side(model_dir: Path, dtype: str, beams: int, n: int) -> tuple[Any, float
     return translator, time.perf_counter() - started
 
 
-def ct2_side(model_dir: Path, compute_type: str, beams: int, n: int) -> tuple[Any, float]:
+def ct2_side(model_dir: Path, compute_type: str, beams: int, n: int, threads: int) -> tuple[Any, float]:
     from mtqe.systems.configs import BatchingConfig, Ct2Config
     from mtqe.systems.ct2 import Ct2Translator
 
@@ -80,7 +82,7 @@ def ct2_side(model_dir: Path, compute_type: str, beams: int, n: int) -> tuple[An
         compute_type=compute_type,
         beam_size=beams,
         max_decoding_length=n,
-        threads=os.cpu_count() or 0,
+        threads=threads,
         batching=BatchingConfig(batch_size=BATCH_SIZE, max_batch_tokens=MAX_BATCH_TOKENS),
     )
     translator = Ct2Translator(cfg=cfg, cache_dir=_bench.WORK_DIR / "ct2", extra_options={"min_decoding_length": n})
@@ -92,7 +94,8 @@ def ct2_side(model_dir: Path, compute_type: str, beams: int, n: int) -> tuple[An
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     # Wait before loading anything: a benchmark that computes while it waits slows the others.
-    quiet = {"quiet": None, "skipped": True} if args.no_wait else _bench.wait_for_quiet()
+    quiet = {"quiet": None, "skipped": True} if args.no_wait else _bench.wait_for_quiet(timeout_s=args.max_wait)
+    _bench.set_threads(args.threads)
     model_dir = _bench.build_opus_size_marian()
     sentences = _bench.jpus_sentences()[: args.sentences]
     n = args.new_tokens
@@ -106,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             loads[f"transformers {dtype}"] = {"load_s": round(seconds, 2)}
         for compute_type in args.ct2_types.split(","):
             name = f"ctranslate2 {compute_type}"
-            translators[name], seconds = ct2_side(model_dir, compute_type, beams, n)
+            translators[name], seconds = ct2_side(model_dir, compute_type, beams, n, args.threads)
             facts = translators[name].describe()
             loads[name] = {
                 "load_s": round(seconds, 2),
@@ -119,9 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for run in sides.values():  # warm-up
             run()
         samples, _ = _bench.interleaved(sides, args.repeats)
-        base = _bench.median_seconds(samples["transformers float32"]) if "transformers float32" in samples else None
+        fp32 = samples.get("transformers float32")
+        base = _bench.median_seconds(fp32) if fp32 else None
+        base_cpu = _bench.median_cpu_seconds(fp32) if fp32 else None
         for name, side_samples in samples.items():
-            median = _bench.median_seconds(side_samples)
+            median, median_cpu = _bench.median_seconds(side_samples), _bench.median_cpu_seconds(side_samples)
             rows.append(
                 {
                     "side": name,
@@ -129,23 +134,30 @@ def main(argv: Sequence[str] | None = None) -> int:
                     **_bench.summary(side_samples),
                     "tokens": tokens,
                     "tokens_per_s": round(tokens / median, 1),
+                    "tokens_per_cpu_s": round(tokens / median_cpu, 1),
                     "speedup_vs_fp32": round(base / median, 2) if base else None,
+                    "speedup_vs_fp32_cpu": round(base_cpu / median_cpu, 2) if base_cpu else None,
                     **loads[name],
                 }
             )
         for translator in translators.values():
             translator.close()
 
-    print(f"{len(sentences)} sentences x {n} tokens (fixed), batch {BATCH_SIZE}, CPU x{os.cpu_count()}")
-    print("| backend / precision     | beams | median s | tokens/s | vs fp32 | max load | min CPU util |")
-    print("|-------------------------|------:|---------:|---------:|--------:|---------:|-------------:|")
+    print(f"{len(sentences)} sentences x {n} tokens (fixed), batch {BATCH_SIZE}, {args.threads} thread(s)")
+    print(
+        "| backend / precision     | beams | wall s | tokens/s | vs fp32 | CPU s | tokens/CPU-s | vs fp32 (CPU) | max load | min util |"
+    )
+    print(
+        "|-------------------------|------:|-------:|---------:|--------:|------:|-------------:|--------------:|---------:|---------:|"
+    )
     for row in rows:
         print(
-            f"| {row['side']:23s} | {row['beams']:5d} | {row['median_s']:8.2f} | {row['tokens_per_s']:8.1f} | "
-            f"{row['speedup_vs_fp32']:6.2f}x | {row['max_load']:8.2f} | {row['min_cpu_util']:12.2f} |"
+            f"| {row['side']:23s} | {row['beams']:5d} | {row['median_s']:6.2f} | {row['tokens_per_s']:8.1f} | "
+            f"{row['speedup_vs_fp32']:6.2f}x | {row['median_cpu_s']:5.2f} | {row['tokens_per_cpu_s']:12.1f} | "
+            f"{row['speedup_vs_fp32_cpu']:12.2f}x | {row['max_load']:8.2f} | {row['min_cpu_util']:8.2f} |"
         )
     path = _bench.write_results(
-        "ct2_vs_transformers",
+        f"ct2_vs_transformers-t{args.threads}",
         {
             "machine": _bench.machine(),
             "quiet": quiet,
@@ -154,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "sentences": len(sentences),
                 "new_tokens": n,
                 "batch_size": BATCH_SIZE,
+                "threads": args.threads,
                 "repeats": args.repeats,
             },
             "rows": rows,

@@ -18,12 +18,13 @@ fixed output length (``min_new_tokens = max_new_tokens``), so each does identica
   sentence splitting, de-duplication and joining back into paragraphs).
 
 The outputs of ``bare`` and ``translator`` are checked to be identical. Overhead is
-``median(side) / median(bare) - 1``; the goal is <= 5 %. Results: ``benchmarks/results/overhead.json``.
+``median(side) / median(bare) - 1``; the goal is <= 5 %. Results: ``benchmarks/results/overhead-t<threads>.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +42,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per side (median reported)")
     parser.add_argument("--new-tokens", type=int, default=24, help="fixed output length per sentence")
     parser.add_argument("--beams", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads")
+    parser.add_argument("--max-wait", type=float, default=1200, help="seconds to wait for a quiet machine")
     parser.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine")
     return parser.parse_args(argv)
 
@@ -48,8 +51,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     # Wait before loading anything: a benchmark that computes while it waits slows the others.
-    quiet = {"quiet": None, "skipped": True} if args.no_wait else _bench.wait_for_quiet()
+    quiet = {"quiet": None, "skipped": True} if args.no_wait else _bench.wait_for_quiet(timeout_s=args.max_wait)
     import torch
+
+    _bench.set_threads(args.threads)
 
     from mtqe.corpus.loader import load_parallel_document
     from mtqe.corpus.manifest import load_manifest
@@ -105,22 +110,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     samples, results = _bench.interleaved(sides, args.repeats)
     same = {k: v.strip() for k, v in results["bare"].items()} == results["translator"]
     base = _bench.median_seconds(samples["bare"])
+    base_cpu = _bench.median_cpu_seconds(samples["bare"])
     rows = {
-        name: {**_bench.summary(s), "overhead_pct": round(100 * (_bench.median_seconds(s) / base - 1), 2)}
+        name: {
+            **_bench.summary(s),
+            "overhead_pct": round(100 * (_bench.median_seconds(s) / base - 1), 2),
+            "overhead_cpu_pct": round(100 * (_bench.median_cpu_seconds(s) / base_cpu - 1), 2),
+        }
         for name, s in samples.items()
     }
     tokens = len(sentences) * n
-    print(f"{len(sentences)} sentences x {n} tokens, beams {args.beams}, batch {BATCH_SIZE}, float32, CPU")
-    print("| side       | median s | tokens/s | overhead | max load | min CPU util |")
-    print("|------------|---------:|---------:|---------:|---------:|-------------:|")
+    print(
+        f"{len(sentences)} sentences x {n} tokens, beams {args.beams}, batch {BATCH_SIZE}, float32, {args.threads} thread(s)"
+    )
+    print("| side       | wall s | overhead (wall) | CPU s | overhead (CPU) | tokens/s | max load | min CPU util |")
+    print("|------------|-------:|----------------:|------:|---------------:|---------:|---------:|-------------:|")
     for name, row in rows.items():
         print(
-            f"| {name:10s} | {row['median_s']:8.2f} | {tokens / row['median_s']:8.1f} | "
-            f"{row['overhead_pct']:+7.1f}% | {row['max_load']:8.2f} | {row['min_cpu_util']:12.2f} |"
+            f"| {name:10s} | {row['median_s']:6.2f} | {row['overhead_pct']:+14.1f}% | {row['median_cpu_s']:5.2f} | "
+            f"{row['overhead_cpu_pct']:+13.1f}% | {tokens / row['median_s']:8.1f} | {row['max_load']:8.2f} | "
+            f"{row['min_cpu_util']:12.2f} |"
         )
     print(f"bare and translator outputs identical: {same}")
     path = _bench.write_results(
-        "overhead",
+        f"overhead-t{args.threads}",
         {
             "machine": _bench.machine(),
             "quiet": quiet,
@@ -131,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "beams": args.beams,
                 "batch_size": BATCH_SIZE,
                 "dtype": "float32",
+                "threads": args.threads,
                 "repeats": args.repeats,
             },
             "sides": rows,
