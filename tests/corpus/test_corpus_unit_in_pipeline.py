@@ -87,7 +87,7 @@ def test_low_confidence_segments_are_listed_and_excluded_on_request(two_texts: P
 
 
 def test_paragraph_unit_is_unchanged(two_texts: Path) -> None:
-    result = _execute(_config(two_texts))
+    result = _execute(_config(two_texts, unit="paragraph"))
     assert result.segment_ids["jpus-2022"] == [f"p{i:03d}" for i in range(40)]
     assert result.facts["alignment"]["jpus-2022"]["shapes"] == {"1-1": 80}
 
