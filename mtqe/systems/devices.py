@@ -62,7 +62,9 @@ def _cuda_device(text: str, spec: str) -> torch.device:
         )
     index, count = int(index_text), torch.cuda.device_count()
     if index >= count:
-        raise ConfigError(f"device {spec!r} does not exist: this machine has {count} CUDA GPU(s) (cuda:0..cuda:{count - 1})")
+        raise ConfigError(
+            f"device {spec!r} does not exist: this machine has {count} CUDA GPU(s) (cuda:0..cuda:{count - 1})"
+        )
     return torch.device("cuda", index)
 
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import mmap
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -125,12 +126,6 @@ def _parse_metadata(buffer: memoryview, path: Path) -> dict[str, Any]:
 
 def gguf_architecture(metadata: dict[str, Any]) -> str:
     return str(metadata.get("general.architecture", "unknown"))
-
-
-def gguf_context_length(metadata: dict[str, Any]) -> int | None:
-    """The trained context length (``<arch>.context_length``), if the file states one."""
-    value = metadata.get(f"{gguf_architecture(metadata)}.context_length")
-    return int(value) if value is not None else None
 
 
 def transformers_major() -> int:

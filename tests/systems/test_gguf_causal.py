@@ -42,7 +42,7 @@ JA_ZH_SHOTS = [
 
 
 def make_cfg(model: str = EMBEDDED_MODEL, **overrides) -> GGUFConfig:
-    values = dict(type="gguf", name="gemma", model=model, few_shot={"ja-zh": list(JA_ZH_SHOTS)})
+    values = {"type": "gguf", "name": "gemma", "model": model, "few_shot": {"ja-zh": list(JA_ZH_SHOTS)}}
     values.update(overrides)
     return GGUFConfig(**values)
 
@@ -131,7 +131,7 @@ def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def tiny_cfg(path: Path, **overrides) -> GGUFConfig:
-    values = dict(dtype="float32", max_new_tokens=6, batching=BatchingConfig(batch_size=8, max_batch_tokens=4096))
+    values = {"dtype": "float32", "max_new_tokens": 6, "batching": BatchingConfig(batch_size=8, max_batch_tokens=4096)}
     values.update(overrides)
     return make_cfg(str(path), **values)
 
@@ -143,6 +143,7 @@ def test_language_names_and_unknown_language_lists_known_codes() -> None:
     assert language_name("ja") == "Japanese"
     assert language_name("ZH") == "Chinese"
     assert language_name("zh-Hant") == "Traditional Chinese"
+    assert language_name("zh-CN") == "Chinese"  # mtqe's code normalisation applies
     with pytest.raises(UnknownLanguageError) as error:
         language_name("xx")
     assert "'xx'" in str(error.value) and "ja (Japanese)" in str(error.value)
@@ -162,6 +163,7 @@ def test_few_shot_prompt_for_ja_zh() -> None:
 
 def test_pair_without_examples_is_zero_shot() -> None:
     translator = GGUFCausalTranslator(cfg=make_cfg())
+    assert not translator.few_shot_prompt(src_lang="ja", tgt_lang="zh-Hans").zero_shot  # = ja-zh
     shot = translator.few_shot_prompt(src_lang="en", tgt_lang="ja")
     assert shot.zero_shot
     assert translator.prompt("Hello.", src_lang="en", tgt_lang="ja") == (
