@@ -12,7 +12,8 @@ translation), metrics BLEU and chrF. Each run is a fresh ``mtqe run`` process (a
 it) with its own run directory; all runs share one translation cache that starts empty, so the
 first run translates and every re-run finds all sentences cached and loads no model.
 
-Also recorded: the start-up floor (``python -c "import mtqe.cli"`` and ``mtqe systems list``)
+Also recorded: each run's own stage timings (``timings_s`` in run.json: corpus, translate,
+score), the start-up floor (``python -c "import mtqe.cli"`` and ``mtqe systems list``)
 and, from one extra re-run under ``python -X importtime``, the modules whose import dominates.
 Goal: re-run <= 5 % of the first run. Results: ``benchmarks/results/cache_rerun-<backend>-t<threads>.json``.
 """
@@ -20,6 +21,7 @@ Goal: re-run <= 5 % of the first run. Results: ``benchmarks/results/cache_rerun-
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -47,6 +49,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=0, help="OMP_NUM_THREADS for the runs (0: leave unset)")
     parser.add_argument("--max-wait", type=float, default=1200, help="seconds to wait for a quiet machine")
     parser.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine")
+    parser.add_argument(
+        "--require-quiet", action="store_true", help="exit (status 3) instead of running on a busy machine"
+    )
     return parser.parse_args(argv)
 
 
@@ -105,6 +110,11 @@ def mtqe_run(env: dict[str, str], run_dir: Path, *, python_flags: Sequence[str] 
     return seconds, cpu, done.stderr
 
 
+def stage_timings(run_dir: Path) -> dict[str, float]:
+    """The pipeline's own stage timings (``timings_s`` of run.json): corpus, translate, score."""
+    return dict(json.loads((run_dir / "run.json").read_text(encoding="utf-8")).get("timings_s", {}))
+
+
 def timed_command(command: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=_bench.REPO, env=env, capture_output=True, check=True)
@@ -128,17 +138,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     # Wait before preparing: a benchmark that computes while it waits slows the others.
     quiet = {"quiet": None, "skipped": True} if args.no_wait else _bench.wait_for_quiet(timeout_s=args.max_wait)
+    if args.require_quiet and not quiet["quiet"]:
+        print(f"machine busy (load {quiet['load_at_start']}) after {quiet['waited_s']} s; not running", file=sys.stderr)
+        return 3
     work = _bench.WORK_DIR / "cache-rerun"
     env = prepare(work, args.backend, args.threads)
     if args.backend == "ctranslate2":
         convert_once(work / "cache" / "ct2")
     load_first = _bench.loadavg()
     first, first_cpu, _ = mtqe_run(env, work / "runs" / "first")
+    first_stages = stage_timings(work / "runs" / "first")
     reruns = []
     for i in range(args.reruns):
         load = _bench.loadavg()
         seconds, cpu, _ = mtqe_run(env, work / "runs" / f"rerun{i}")
-        reruns.append({"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "load": load})
+        stages = stage_timings(work / "runs" / f"rerun{i}")
+        reruns.append({"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "load": load, "stages_s": stages})
     _, _, importtime = mtqe_run(env, work / "runs" / "importtime", python_flags=["-X", "importtime"])
     floor_import = timed_command([PYTHON, "-c", "import mtqe.cli"], env)
     floor_list = timed_command([PYTHON, "-m", "mtqe.cli", "systems", "list"], env)
@@ -147,11 +162,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     imports = top_imports(importtime)
     threads = args.threads or "default"
     print(f"backend {args.backend}; jpus-2022 ja→zh, sentence_split, beam 4, 48 tokens; threads {threads}")
-    print("| run                     | wall s | CPU s | load |")
-    print("|-------------------------|-------:|------:|-----:|")
-    print(f"| first (translates)      | {first:6.1f} | {first_cpu:5.1f} | {load_first:4.2f} |")
+    print("| run                     | wall s | CPU s | load | corpus s | translate s | score s |")
+    print("|-------------------------|-------:|------:|-----:|---------:|------------:|--------:|")
+
+    def stage_cells(stages: dict[str, float]) -> str:
+        return " | ".join(
+            f"{stages.get(k, float('nan')):{w}.2f}" for k, w in (("corpus_s", 8), ("translate_s", 11), ("score_s", 7))
+        )
+
+    print(
+        f"| first (translates)      | {first:6.1f} | {first_cpu:5.1f} | {load_first:4.2f} | {stage_cells(first_stages)} |"
+    )
     for i, r in enumerate(reruns):
-        print(f"| re-run {i} (all cached)   | {r['seconds']:6.1f} | {r['cpu_seconds']:5.1f} | {r['load']:4.2f} |")
+        print(
+            f"| re-run {i} (all cached)   | {r['seconds']:6.1f} | {r['cpu_seconds']:5.1f} | {r['load']:4.2f} | "
+            f"{stage_cells(r['stages_s'])} |"
+        )
     print(f"re-run / first = {100 * rerun / first:.1f}% wall, {100 * rerun_cpu / first_cpu:.1f}% CPU (goal <= 5%)")
     print(f"floor: `import mtqe.cli` {floor_import:.2f} s; `mtqe systems list` {floor_list:.2f} s")
     print(
@@ -168,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "first_s": round(first, 2),
             "first_cpu_s": round(first_cpu, 2),
             "first_load": load_first,
+            "first_stages_s": first_stages,
             "reruns": reruns,
             "rerun_median_s": round(rerun, 2),
             "rerun_median_cpu_s": round(rerun_cpu, 2),
