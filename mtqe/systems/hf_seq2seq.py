@@ -18,16 +18,20 @@ the model loads on the first :meth:`translate`. Each family selects languages it
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
-from typing import Any, Sequence
-
-import torch
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
 
 from mtqe.errors import ConfigError, ModelUnavailableError, UnknownLanguageError
-from mtqe.systems.base import Translator
 from mtqe.systems.batching import run_batched
 from mtqe.systems.configs import HFSeq2SeqConfig
-from mtqe.systems.devices import dtype_name, resolve_device, resolve_dtype
+from mtqe.systems.hf_common import (
+    TorchTranslator,
+    dtype_kwarg,
+    package_version,
+    split_on_oom,
+    stated_length_limit,
+    stats_facts,
+)
 from mtqe.systems.hf_loading import load_pretrained, model_fingerprint
 from mtqe.systems.langcodes import (
     FAMILIES,
@@ -37,11 +41,11 @@ from mtqe.systems.langcodes import (
     model_code,
 )
 
+if TYPE_CHECKING:
+    import torch
+
 # config.model_type each family runs on (NLLB-200 reuses the M2M-100 architecture).
 MODEL_TYPES: dict[str, str] = {"marian": "marian", "nllb": "m2m_100", "m2m100": "m2m_100", "madlad": "t5"}
-
-# transformers' "no limit" sentinel for tokenizer.model_max_length is int(1e30).
-_NO_LIMIT = 1_000_000
 
 
 def detect_family(model_type: str, tokenizer: Any) -> str:
@@ -74,28 +78,6 @@ def _token_id(tokenizer: Any, token: str) -> int | None:
     if token_id is None or token_id == tokenizer.unk_token_id:
         return None
     return int(token_id)
-
-
-def _max_input_tokens(tokenizer: Any, model_config: Any) -> int | None:
-    """The longest input the model takes: the tighter of the tokenizer's and the model's limits.
-
-    None when neither states one (T5 uses relative positions and its tokenizer may not say).
-    """
-    limits = []
-    if isinstance(tokenizer.model_max_length, int) and tokenizer.model_max_length < _NO_LIMIT:
-        limits.append(tokenizer.model_max_length)
-    positions = getattr(model_config, "max_position_embeddings", None)
-    if isinstance(positions, int) and positions > 0:
-        limits.append(positions)
-    return min(limits) if limits else None
-
-
-def _dtype_kwarg() -> str:
-    """from_pretrained's dtype keyword: ``dtype`` since transformers 4.56, ``torch_dtype`` before."""
-    import transformers
-    from packaging.version import Version
-
-    return "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
 
 
 @dataclass(frozen=True)
@@ -134,7 +116,7 @@ class _Stats:
     oom_retries: int = 0
 
 
-class HFSeq2SeqTranslator(Translator):
+class HFSeq2SeqTranslator(TorchTranslator):
     """A Hugging Face seq2seq MT model behind the :class:`Translator` interface."""
 
     def __init__(self, *, cfg: HFSeq2SeqConfig) -> None:
@@ -159,52 +141,36 @@ class HFSeq2SeqTranslator(Translator):
         Computed once and kept, so it is the same before and after loading.
         """
         if self._identity is None:
-            import transformers
+            from mtqe.systems.devices import placement_names
 
-            device = resolve_device(self.cfg.device)
+            _, dtype = placement_names(self.cfg.device, self.cfg.dtype)
             self._identity = {
                 "backend": "hf_seq2seq",
                 **model_fingerprint(self.cfg.model, revision=self.cfg.revision),
                 "family": self.cfg.family,
                 "num_beams": self.cfg.num_beams,
                 "max_new_tokens": self.cfg.max_new_tokens,
-                "dtype": dtype_name(resolve_dtype(self.cfg.dtype, device)),
-                "transformers": transformers.__version__,
+                "dtype": dtype,
+                "transformers": package_version("transformers"),
             }
         return dict(self._identity)
-
-    @property
-    def generate_calls(self) -> int:
-        """How many times ``model.generate`` ran (tests use it to see cache hits)."""
-        return self._stats.generate_calls
-
-    @property
-    def loaded(self) -> bool:
-        return self._loaded is not None
-
-    @property
-    def model(self) -> Any:
-        """The transformers model (loads it on first access)."""
-        return self._load().model
-
-    @property
-    def tokenizer(self) -> Any:
-        """The transformers tokenizer (loads the model on first access)."""
-        return self._load().tokenizer
 
     @property
     def family(self) -> str:
         """The resolved family (loads the model on first access when ``family: auto``)."""
         return self._load().family
 
+    @property
+    def tokens_generated(self) -> int:
+        return self._stats.tokens_generated
+
     def describe(self) -> dict[str, Any]:
         facts: dict[str, Any] = {"backend": "hf_seq2seq", "model": self.cfg.model, "loaded": self.loaded}
-        stats = asdict(self._stats)
-        stats["load_seconds"] = round(stats["load_seconds"], 3)
-        stats["generate_seconds"] = round(stats["generate_seconds"], 3)
-        facts.update(stats)
+        facts.update(stats_facts(self._stats))
         facts["batch_size_cap"] = self._batch_cap
         if self._loaded is not None:
+            from mtqe.systems.devices import dtype_name
+
             facts.update(
                 family=self._loaded.family,
                 device=str(self._loaded.device),
@@ -213,14 +179,6 @@ class HFSeq2SeqTranslator(Translator):
                 tokenizer=type(self._loaded.tokenizer).__name__,
             )
         return facts
-
-    def close(self) -> None:
-        if self._loaded is None:
-            return
-        on_cuda = self._loaded.device.type == "cuda"
-        self._loaded = None
-        if on_cuda:
-            torch.cuda.empty_cache()
 
     # -- translation -----------------------------------------------------------------------
 
@@ -269,32 +227,29 @@ class HFSeq2SeqTranslator(Translator):
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _load(self) -> _Loaded:
-        if self._loaded is not None:
-            return self._loaded
+    def _load_model(self) -> _Loaded:
         from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
 
-        started = time.perf_counter()
+        from mtqe.systems.devices import resolve_device, resolve_dtype
+
         ref, revision = self.cfg.model, self.cfg.revision
         model_config = load_pretrained(AutoConfig, ref, revision=revision)
         tokenizer = self._load_tokenizer(AutoTokenizer, model_config.model_type)
         family = self._family(model_config.model_type, tokenizer)
         device = resolve_device(self.cfg.device)
         dtype = resolve_dtype(self.cfg.dtype, device)
-        model = load_pretrained(AutoModelForSeq2SeqLM, ref, revision=revision, **{_dtype_kwarg(): dtype})
+        model = load_pretrained(AutoModelForSeq2SeqLM, ref, revision=revision, **{dtype_kwarg(): dtype})
         model.to(device).eval()
-        self._loaded = _Loaded(
+        return _Loaded(
             model=model,
             tokenizer=tokenizer,
             family=family,
             device=device,
             dtype=dtype,
-            max_input_tokens=_max_input_tokens(tokenizer, model_config),
-            drop_ids=_language_ids(tokenizer) if family == "m2m100" else frozenset(),
+            max_input_tokens=stated_length_limit(tokenizer, model_config),
+            drop_ids=language_ids(tokenizer) if family == "m2m100" else frozenset(),
             marian_targets=marian_language_tokens(tokenizer.get_vocab()) if family == "marian" else (),
         )
-        self._stats.load_seconds += time.perf_counter() - started
-        return self._loaded
 
     def _load_tokenizer(self, auto_tokenizer: Any, model_type: str) -> Any:
         """The checkpoint's tokenizer; for T5/MADLAD the SentencePiece (slow) one when possible.
@@ -389,27 +344,28 @@ class HFSeq2SeqTranslator(Translator):
 
     def _generate(self, loaded: _Loaded, texts: list[str], plan: _LangPlan) -> list[list[int]]:
         """generate() on one batch; on CUDA out-of-memory, run it as two halves instead."""
-        try:
-            return self._generate_once(loaded, texts, plan)
-        except torch.OutOfMemoryError as exc:
-            if len(texts) == 1:
-                raise ModelUnavailableError(
-                    f"out of memory on {loaded.device} translating a single segment with "
-                    f"{self.cfg.model!r}; lower num_beams/max_new_tokens, use a smaller dtype, or run on CPU"
-                ) from exc
-        # Retry outside the except block so the failed attempt's tensors can be freed.
-        self._stats.oom_retries += 1
-        if loaded.device.type == "cuda":
-            torch.cuda.empty_cache()
-        half = (len(texts) + 1) // 2
-        self._batch_cap = max(1, min(self._batch_cap, half))
-        first = self._generate(loaded, texts[:half], plan)
-        second = self._generate(loaded, texts[half:], plan)
-        width = max(len(row) for row in first + second)
+        rows = split_on_oom(
+            lambda batch: self._generate_once(loaded, batch, plan),
+            texts,
+            device=loaded.device,
+            on_split=self._lower_batch_cap,
+            single_failure=lambda _: (
+                f"out of memory on {loaded.device} translating a single segment with "
+                f"{self.cfg.model!r}; lower num_beams/max_new_tokens, use a smaller dtype, or run on CPU"
+            ),
+        )
+        width = max(len(row) for row in rows)  # halves may differ in length
         pad = loaded.tokenizer.pad_token_id
-        return [row + [pad] * (width - len(row)) for row in first + second]
+        return [row + [pad] * (width - len(row)) for row in rows]
+
+    def _lower_batch_cap(self, half: int) -> None:
+        """After a CUDA OOM: later batches start at most ``half`` long."""
+        self._stats.oom_retries += 1
+        self._batch_cap = max(1, min(self._batch_cap, half))
 
     def _generate_once(self, loaded: _Loaded, texts: list[str], plan: _LangPlan) -> list[list[int]]:
+        import torch
+
         batch = self._encode(loaded, texts, plan)
         kwargs: dict[str, Any] = {"num_beams": self.cfg.num_beams, "max_new_tokens": self.cfg.max_new_tokens}
         if plan.forced_bos_token_id is not None:
@@ -439,6 +395,6 @@ def _generated_count(row: list[int], pad_id: int | None) -> int:
     return len(body)
 
 
-def _language_ids(tokenizer: Any) -> frozenset[int]:
+def language_ids(tokenizer: Any) -> frozenset[int]:
     """All ``__xx__`` language-code ids of an M2M100Tokenizer."""
     return frozenset(int(i) for i in getattr(tokenizer, "lang_token_to_id", {}).values())

@@ -83,24 +83,26 @@ class MTSystem(System):
         self, unique: list[str], src: str, tgt: str, progress: Progress
     ) -> tuple[dict[str, str], int]:
         if self.cache is None:
+            before = self.translator.tokens_generated
             outputs = self.translator.translate(unique, src_lang=src, tgt_lang=tgt)
-            progress.advance(len(unique))
+            progress.advance(len(unique), tokens=self.translator.tokens_generated - before)
             return dict(zip(unique, outputs)), 0
         ident_hash = self.cache.register_identity(self.identity())
         keys = {u: entry_key(ident_hash, src, tgt, u) for u in unique}
         stored = self.cache.get_many(list(keys.values()))
         result = {u: stored[k] for u, k in keys.items() if k in stored}
         hits = len(result)
-        progress.advance(hits)
+        progress.advance(hits)  # cached: no tokens generated
         # Length-sorted, so each chunk is one length-homogeneous batch for the translator.
         todo = sorted((u for u in unique if u not in result), key=len)
         chunk_size = self._chunk_size()
         for start in range(0, len(todo), chunk_size):
             chunk = todo[start : start + chunk_size]
+            before = self.translator.tokens_generated
             outputs = self.translator.translate(chunk, src_lang=src, tgt_lang=tgt)
             self.cache.put_many(ident_hash, src, tgt, zip(chunk, outputs))
             result.update(zip(chunk, outputs))
-            progress.advance(len(chunk))
+            progress.advance(len(chunk), tokens=self.translator.tokens_generated - before)
         return result, hits
 
     def _chunk_size(self) -> int:
