@@ -14,6 +14,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from mtqe.progress import Progress
+
 Aggregate = Callable[[np.ndarray], float]
 """Maps selected rows of per-segment statistics (n, k) to a corpus-level score."""
 
@@ -90,9 +92,12 @@ class Metric(ABC):
         """sacrebleu-style signature of this configuration (cheap; loads nothing)."""
 
     @abstractmethod
-    def score(self, data: MetricInput) -> MetricResult:
+    def score(self, data: MetricInput, *, progress: Progress | None = None) -> MetricResult:
         """Score one system. Raises only for programming errors; a metric that cannot run
-        returns :meth:`MetricResult.not_available` with the reason."""
+        returns :meth:`MetricResult.not_available` with the reason.
+
+        A slow metric advances ``progress`` by segments as it scores them (never beyond
+        ``len(data.hypotheses)``); a fast one may ignore it: the caller completes the count."""
 
     @abstractmethod
     def aggregate(self, rows: np.ndarray) -> float:

@@ -61,7 +61,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -74,6 +74,7 @@ from mtqe.io import sha256_file
 from mtqe.metrics.base import Metric, MetricInfo, MetricInput, MetricResult
 from mtqe.metrics.configs import CometConfig
 from mtqe.metrics.score_cache import ScoreCache, score_key
+from mtqe.progress import NoProgress, Progress
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ _SHA256_NAME = re.compile(r"[0-9a-f]{64}")
 
 Key = tuple[str, str, "str | None"]
 """One model input: (src, mt, ref); ref is None in QE mode."""
+OnScored = Callable[[list[Key]], None]
+"""Told of model inputs as their scores arrive (drives the segment progress)."""
 
 
 def hub_offline() -> bool:
@@ -535,7 +538,9 @@ class CometMetric(Metric):
 
     # ----------------------------------------------------------------- scoring
 
-    def score(self, data: MetricInput) -> MetricResult:
+    def score(self, data: MetricInput, *, progress: Progress | None = None) -> MetricResult:
+        """``progress`` advances by a segment once all its model inputs are scored (memo and
+        score cache first, then per model batch)."""
         if not isinstance(data, MetricInput):
             raise TypeError(f"CometMetric.score expects a MetricInput, got {type(data).__name__}")
         started = time.perf_counter()
@@ -561,8 +566,9 @@ class CometMetric(Metric):
 
         keys = _input_keys(data, qe)  # one row of model inputs per reference stream
         unique = list(dict.fromkeys(k for row in keys for k in row))
+        ticks = _SegmentProgress(keys, self._memo, progress or NoProgress())
         try:
-            scored, from_cache = self._fill(loaded, unique, qe)
+            scored, from_cache = self._fill(loaded, unique, qe, ticks.scored)
         except _OutOfMemory as oom:
             return MetricResult.not_available(self.cfg.name, self.signature(), str(oom))
 
@@ -630,8 +636,9 @@ class CometMetric(Metric):
         self._cache_identities[qe] = self.cache.register_identity(identity)
         return self._cache_identities[qe]
 
-    def _fill(self, loaded: _Loaded, unique: list[Key], qe: bool) -> tuple[int, int]:
-        """Make sure every key is in the memo; returns (scored by the model, read from the cache)."""
+    def _fill(self, loaded: _Loaded, unique: list[Key], qe: bool, on_scored: OnScored | None = None) -> tuple[int, int]:
+        """Make sure every key is in the memo; returns (scored by the model, read from the cache).
+        ``on_scored(keys)`` is told of the keys read from the cache, then of each model batch."""
         missing = [k for k in unique if k not in self._memo]
         if not missing:
             return 0, 0
@@ -645,8 +652,10 @@ class CometMetric(Metric):
                     self._memo[key] = found[ckey]
                     from_cache += 1
             missing = [k for k in missing if k not in self._memo]
+            if on_scored is not None and from_cache:
+                on_scored([k for k in cache_keys if k in self._memo])
         if missing:
-            self._run_model(loaded, missing, ident)
+            self._run_model(loaded, missing, ident, on_scored)
         return len(missing), from_cache
 
     def _token_lengths(self, loaded: _Loaded, texts: list[str]) -> dict[str, int]:
@@ -694,7 +703,9 @@ class CometMetric(Metric):
             return torch.autocast(device_type=device.type, dtype=torch.float16)
         return contextlib.nullcontext()
 
-    def _run_model(self, loaded: _Loaded, keys: list[Key], ident: str | None) -> None:
+    def _run_model(
+        self, loaded: _Loaded, keys: list[Key], ident: str | None, on_scored: OnScored | None = None
+    ) -> None:
         import torch
 
         model = loaded.model
@@ -722,6 +733,8 @@ class CometMetric(Metric):
                     rows.append((score_key(ident, key), float(value), flag))
             if ident is not None and self.cache is not None:
                 self.cache.put_many(ident, rows)
+            if on_scored is not None:
+                on_scored(batch)
             if any(not math.isfinite(s) for s in scores):
                 log.warning(
                     "%s: non-finite COMET scores in a batch (precision %s)", self.cfg.name, self.precision
@@ -730,6 +743,36 @@ class CometMetric(Metric):
 
 class _OutOfMemory(Exception):
     pass
+
+
+class _SegmentProgress:
+    """Advances ``progress`` by one segment once every model input of it (one per reference
+    stream; the same input may serve several segments) is in the memo."""
+
+    def __init__(self, keys: list[list[Key]], memo: dict[Key, Any], progress: Progress) -> None:
+        pending: list[set[Key]] = [set() for _ in keys[0]] if keys else []
+        for row in keys:
+            for i, key in enumerate(row):
+                if key not in memo:
+                    pending[i].add(key)
+        self._progress = progress
+        self._left = [len(p) for p in pending]
+        self._segments: dict[Key, list[int]] = {}
+        for i, waiting in enumerate(pending):
+            for key in waiting:
+                self._segments.setdefault(key, []).append(i)
+        ready = self._left.count(0)
+        if ready:
+            progress.advance(ready)
+
+    def scored(self, keys: list[Key]) -> None:
+        done = 0
+        for key in keys:
+            for i in self._segments.pop(key, ()):
+                self._left[i] -= 1
+                done += self._left[i] == 0
+        if done:
+            self._progress.advance(done)
 
 
 def _is_hub_miss(exc: BaseException) -> bool:

@@ -15,6 +15,7 @@ from mtqe.errors import MetricUnavailableError
 from mtqe.metrics.base import Metric, MetricInfo, MetricInput, MetricResult
 from mtqe.errors import ConfigError
 from mtqe.metrics.configs import ChrfConfig, SacreBleuConfig, TerConfig
+from mtqe.progress import Progress  # scored in one call: the caller advances it
 
 # Chinese needs character-level tokenization and Japanese a morphological analyser:
 # 13a on CJK text counts whole sentences as single "words" and gives meaningless BLEU.
@@ -84,7 +85,7 @@ class BleuMetric(Metric):
     def signature(self) -> str:
         return f"{self.cfg.name}|tok:{self.cfg.tokenize}|sacrebleu:{sacrebleu.__version__}"
 
-    def score(self, data: MetricInput) -> MetricResult:
+    def score(self, data: MetricInput, *, progress: Progress | None = None) -> MetricResult:
         if not data.references:
             return MetricResult.not_available(self.cfg.name, self.signature(), "no reference")
         bleu = self._bleu(data.tgt_lang, len(data.references))
@@ -133,7 +134,7 @@ class ChrfMetric(Metric):
         return (f"{cfg.name}|nc:{cfg.char_order}|nw:{cfg.word_order}|beta:{cfg.beta}"
                 f"|case:{'lc' if cfg.lowercase else 'mixed'}|version:{sacrebleu.__version__}")
 
-    def score(self, data: MetricInput) -> MetricResult:
+    def score(self, data: MetricInput, *, progress: Progress | None = None) -> MetricResult:
         if not data.references:
             return MetricResult.not_available(self.cfg.name, self.signature(), "no reference")
         refs = _streams(data)
@@ -188,7 +189,7 @@ class TerMetric(Metric):
         return (f"{cfg.name}|asian:{cfg.asian_support}|norm:{cfg.normalized}|nopunct:{cfg.no_punct}"
                 f"|case:{cfg.case_sensitive}|version:{sacrebleu.__version__}")
 
-    def score(self, data: MetricInput) -> MetricResult:
+    def score(self, data: MetricInput, *, progress: Progress | None = None) -> MetricResult:
         if not data.references:
             return MetricResult.not_available(self.cfg.name, self.signature(), "no reference")
         ter = self._ter(data.tgt_lang)

@@ -11,13 +11,16 @@ a leave-one-out human row and an MT row are judged against the same references.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
+
+import numpy as np
 
 from mtqe.config import StatsConfig
 from mtqe.corpus.model import ParallelDocument
 from mtqe.errors import MtqeError
 from mtqe.metrics import stats as st
 from mtqe.metrics.base import Metric, MetricInput, MetricResult
+from mtqe.progress import CountingProgress, NoProgress, Progress
 from mtqe.results import SystemResult
 
 
@@ -37,8 +40,18 @@ def metric_input(doc: ParallelDocument, hypotheses, reference_ids: list[str]) ->
     )
 
 
-def score_row(doc: ParallelDocument, row: SystemResult, metrics: Mapping[str, Metric]) -> None:
-    """Fill ``row.metrics`` (one result per metric, never silently missing)."""
+def score_row(
+    doc: ParallelDocument,
+    row: SystemResult,
+    metrics: Mapping[str, Metric],
+    *,
+    progress: Mapping[str, Progress] | None = None,
+) -> None:
+    """Fill ``row.metrics`` (one result per metric, never silently missing).
+
+    ``progress`` (by metric name, optional) advances by this row's segments for each metric:
+    as the metric reports them, and the rest once it returns (also when it could not run).
+    """
     if row.output is None:
         raise ValueError(f"score_row: {row.system} produced no output (status {row.status})")
     refs = references_for(doc, row)
@@ -52,16 +65,18 @@ def score_row(doc: ParallelDocument, row: SystemResult, metrics: Mapping[str, Me
         )
     data = metric_input(doc, row.output.hypotheses, refs)
     for name, metric in metrics.items():
+        tick = CountingProgress((progress or {}).get(name) or NoProgress())
         if metric.info.needs_reference and not refs:
             row.metrics[name] = MetricResult.not_available(
                 name, metric.signature(), "no reference other than the system's own text (leave-one-out)"
                 if row.kind == "existing" else "no reference"
             )
-            continue
-        try:
-            row.metrics[name] = metric.score(data)
-        except MtqeError as exc:
-            row.metrics[name] = MetricResult.not_available(name, metric.signature(), str(exc))
+        else:
+            try:
+                row.metrics[name] = metric.score(data, progress=tick)
+            except MtqeError as exc:
+                row.metrics[name] = MetricResult.not_available(name, metric.signature(), str(exc))
+        tick.complete(len(data.hypotheses))
 
 
 def add_statistics(
@@ -82,7 +97,7 @@ def add_statistics(
                 seed=cfg.seed, confidence=cfg.confidence,
             )
         _paired_vs_baseline(doc, ok_rows, name, metric, cfg)
-        _clusters(ok_rows, name, metric, cfg)
+        assign_significance_ranks(ok_rows, name, metric, cfg)
 
 
 def _baseline_row(rows: list[SystemResult], baseline: str) -> SystemResult | None:
@@ -119,20 +134,27 @@ def _paired_vs_baseline(doc, rows, name: str, metric: Metric, cfg: StatsConfig) 
         stats = _stats_on_refs(doc, row, metric, refs)
         if stats is None:
             continue
-        row.paired[name] = {
-            "bootstrap": st.paired_bootstrap(
-                base_result.stats, stats, metric.aggregate, n_samples=cfg.bootstrap_samples, seed=cfg.seed
-            ),
-            "randomization": st.paired_approximate_randomization(
-                base_result.stats, stats, metric.aggregate, n_samples=cfg.randomization_samples, seed=cfg.seed
-            ),
-        }
+        row.paired[name] = paired_tests(base_result.stats, stats, metric, cfg)
         if list(row.references) != refs:
             row.notes.append(f"{name}: paired test on the baseline's references ({'+'.join(refs)})")
 
 
-def _clusters(rows: list[SystemResult], name: str, metric: Metric, cfg: StatsConfig) -> None:
-    """Rank systems scored on the same references; systems not significantly different share a rank."""
+def paired_tests(base_stats: np.ndarray, stats: np.ndarray, metric: Metric, cfg: StatsConfig) -> dict[str, Any]:
+    """Paired bootstrap and approximate randomization of ``stats`` against the baseline's
+    ``base_stats`` (segment statistics on the same references), as stored in ``row.paired``."""
+    return {
+        "bootstrap": st.paired_bootstrap(
+            base_stats, stats, metric.aggregate, n_samples=cfg.bootstrap_samples, seed=cfg.seed
+        ),
+        "randomization": st.paired_approximate_randomization(
+            base_stats, stats, metric.aggregate, n_samples=cfg.randomization_samples, seed=cfg.seed
+        ),
+    }
+
+
+def assign_significance_ranks(rows: list[SystemResult], name: str, metric: Metric, cfg: StatsConfig) -> None:
+    """Set ``row.ranks[name]`` for the rows with a ``name`` score: rows scored on the same
+    references are ranked together, and systems not significantly different share a rank."""
     groups: dict[tuple[str, ...], list[SystemResult]] = {}
     for row in rows:
         result = row.metrics.get(name)
