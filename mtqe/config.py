@@ -39,6 +39,12 @@ class RunConfig:
     documents: list[str] = field(default_factory=lambda: ["jpus-2022"])
     pair: PairConfig = field(default_factory=PairConfig)
     system: dict[str, Any] = field(default_factory=dict)
+    system_settings_by_type: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "settings merged over every selected system of a type, keyed by system type, e.g. "
+                  "{hf_seq2seq: {dtype: bfloat16, batching: {batch_size: 64}}}; a command-line "
+                  "system.NAME.FIELD=... still wins (mtqe/systems/type_settings.py)"},
+    )
     metric: dict[str, Any] = field(default_factory=dict)
     unit: str = field(
         default="sentence",

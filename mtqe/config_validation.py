@@ -26,9 +26,22 @@ def to_typed(schema: type[T], node: Any, *, where: str) -> T:
             raise ConfigError(f"{where}: required value(s) missing: {', '.join(missing)}")
         return OmegaConf.to_object(merged)  # type: ignore[return-value]
     except OmegaConfBaseException as exc:
-        key = getattr(exc, "full_key", None) or getattr(exc, "key", None) or "?"
-        msg = str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: invalid config at {key!r}: {msg}") from None
+        raise _invalid(exc, where) from None
+
+
+def check_fields(schema: type, node: Any, *, where: str) -> None:
+    """Check a *partial* config against ``schema``: unknown keys and wrong types are the same
+    :class:`ConfigError` as in :func:`to_typed`; required values may be absent."""
+    try:
+        OmegaConf.merge(OmegaConf.structured(schema), node if isinstance(node, DictConfig) else OmegaConf.create(node))
+    except OmegaConfBaseException as exc:
+        raise _invalid(exc, where) from None
+
+
+def _invalid(exc: OmegaConfBaseException, where: str) -> ConfigError:
+    key = getattr(exc, "full_key", None) or getattr(exc, "key", None) or "?"
+    msg = str(exc).splitlines()[0]
+    return ConfigError(f"{where}: invalid config at {key!r}: {msg}")
 
 
 def typed_group_entry(group: str, name: str, node: Any, schemas: Mapping[str, type[T]]) -> T:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,11 @@ from mtqe.systems.base import NoProgress, Progress, System, SystemOutput
 from mtqe.systems.cache import TranslationCache
 from mtqe.systems.configs import SystemConfig, supports_pair
 from mtqe.systems.registry import build_system, validate_system_config
+from mtqe.systems.type_settings import (
+    apply_type_settings,
+    check_type_settings,
+    command_line_fields,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +60,8 @@ class RunPlan:
     metrics: dict[str, MetricConfig]
     cache_dir: Path | None  # translation and score caches; None: caching off
     warnings: tuple[str, ...] = ()
+    # system -> the system_settings_by_type values merged into its config ({"dtype": "bfloat16", ...})
+    type_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Reporter:
@@ -72,7 +80,9 @@ class Reporter:
         pass
 
 
-def plan_run(cfg: DictConfig | RunConfig) -> RunPlan:
+def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> RunPlan:
+    """Typed, checked configs of a run. ``overrides``: the command line's Hydra overrides
+    (``overrides.task``); a ``system.NAME.FIELD=...`` among them wins over ``system_settings_by_type``."""
     run = cfg if isinstance(cfg, RunConfig) else to_typed(RunConfig, cfg, where="config")
     src, tgt = normalize_lang(run.pair.src_lang), normalize_lang(run.pair.tgt_lang)
     if run.unit not in SUPPORTED_UNITS:
@@ -90,7 +100,16 @@ def plan_run(cfg: DictConfig | RunConfig) -> RunPlan:
             raise ConfigError(
                 f"unknown document {doc_id!r} (in {refs_dir / 'manifest.yaml'}: {', '.join(sorted(manifest.documents))})"
             )
-    systems = {name: validate_system_config(name, node) for name, node in run.system.items()}
+    by_type = check_type_settings(run.system_settings_by_type)
+    from_command_line = command_line_fields(overrides, run.system)
+    systems: dict[str, SystemConfig] = {}
+    type_settings: dict[str, dict[str, Any]] = {}
+    for name, node in run.system.items():
+        if isinstance(node, Mapping):
+            node, applied = apply_type_settings(node, by_type, keep=from_command_line.get(name, ()))
+            if applied:
+                type_settings[name] = applied
+        systems[name] = validate_system_config(name, node)
     for name, scfg in systems.items():
         if not supports_pair(scfg, src, tgt):
             raise ConfigError(
@@ -109,7 +128,7 @@ def plan_run(cfg: DictConfig | RunConfig) -> RunPlan:
     cache_dir = None
     if run.use_cache:
         cache_dir = Path(run.cache_dir).expanduser() if run.cache_dir else default_cache_dir()
-    return RunPlan(run, manifest, src, tgt, systems, metrics, cache_dir, tuple(warnings))
+    return RunPlan(run, manifest, src, tgt, systems, metrics, cache_dir, tuple(warnings), type_settings)
 
 
 def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> SystemResult:
@@ -148,7 +167,7 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
     cache = TranslationCache(plan.cache_dir / "translations.sqlite") if plan.cache_dir else None
     t0 = time.perf_counter()
     # The embedder loads its model only when an n:m alignment needs it (never for strict 1:1 paragraphs).
-    embedder, how = resolve_embedder(plan.run.align_embeddings)
+    embedder, how = resolve_embedder(plan.run.align_embeddings, cache_dir=plan.cache_dir)
     if plan.run.unit == "sentence":
         reporter.info(how)
     docs = [
@@ -184,15 +203,23 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
     metrics: dict[str, Metric] = {
         name: build_metric(m, cache_dir=plan.cache_dir) for name, m in plan.metrics.items()
     }
+    # One progress task per metric, over every segment of every system that produced output.
+    labels = {name: f"scoring {name}" for name in metrics}
+    to_score = sum(r.n_segments for r in rows if r.status == "ok")
+    ticks = {name: reporter.progress(label, to_score) for name, label in labels.items()}
+    for tick in ticks.values():
+        tick.start(to_score)
     try:
         for doc in docs:
             doc_rows = [r for r in rows if r.document == doc.document]
             for row in doc_rows:
                 if row.status == "ok":
                     reporter.info(f"scoring {row.system} on {doc.document}")
-                    score_row(doc, row, metrics)
+                    score_row(doc, row, metrics, progress=ticks)
             add_statistics(doc, doc_rows, metrics, plan.run.stats)
     finally:
+        for label in labels.values():
+            reporter.done(label)
         for metric in metrics.values():
             metric.close()
     timings["score_s"] = time.perf_counter() - t0
@@ -207,7 +234,8 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
         references={d.document: {r: d.target_segments(r) for r in d.targets} for d in docs},
         timings=timings,
         warnings=list(plan.warnings) + prepared.warnings,
-        facts={"cache_dir": str(plan.cache_dir) if plan.cache_dir else None, "alignment": prepared.facts},
+        facts={"cache_dir": str(plan.cache_dir) if plan.cache_dir else None, "alignment": prepared.facts,
+               "system_settings_by_type": plan.type_settings},
     )
 
 

@@ -52,7 +52,8 @@ def run_task(cfg: DictConfig) -> None:
 def _run(cfg: DictConfig, out_dir: Path) -> None:
     started = utc_now()
     reporter = ConsoleReporter(quiet=bool(cfg.get("quiet", False)))
-    plan = plan_run(cfg)
+    # The command line's overrides: a system.NAME.FIELD=... there wins over system_settings_by_type.
+    plan = plan_run(cfg, overrides=[str(o) for o in HydraConfig.get().overrides.task])
     reporter.info(
         f"mtqe: {', '.join(plan.run.documents)} {plan.src_lang}→{plan.tgt_lang}; systems: "
         f"{', '.join(plan.systems)}; metrics: {', '.join(plan.metrics)}; output: {out_dir}"
