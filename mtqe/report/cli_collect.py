@@ -12,7 +12,8 @@ examples:
   mtqe collect multirun/2025-01-31/12-00-00            # again, e.g. after a job was rerun
   mtqe collect multirun/2025-01-31/12-00-00 --out merged/
 
-Writes leaderboard.csv, segments.jsonl, report.md and sweep.json (see docs/outputs.md).
+Writes leaderboard.csv, segments.jsonl, report.md, sweep.json and report.html
+(see docs/outputs.md).
 Significance (paired tests vs the baseline, clusters) is recomputed over all jobs; failed
 jobs are rows with status=error.
 """

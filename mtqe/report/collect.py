@@ -2,7 +2,8 @@
 
 Also run by :class:`mtqe.hydra_callbacks.CollectSweep` at the end of ``mtqe run -m``.
 Writes ``SWEEP_DIR/leaderboard.csv``, ``segments.jsonl`` and ``report.md`` with the schema
-of a single run (docs/outputs.md), plus ``sweep.json`` (the jobs and how each ended).
+of a single run (docs/outputs.md), plus ``sweep.json`` (the jobs and how each ended) and,
+after the leaderboard, ``report.html`` (:mod:`mtqe.report.html`).
 
 What is kept and what is recomputed:
 
@@ -20,6 +21,7 @@ becomes ``status=error`` rows for the systems its config selected.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -38,6 +40,8 @@ from mtqe.io import atomic_write_json, atomic_write_jsonl, atomic_write_text
 from mtqe.metrics import stats as st
 from mtqe.metrics.base import Metric, MetricResult
 from mtqe.metrics.registry import build_metric, validate_metric_config
+from mtqe.metrics.scoring import assign_significance_ranks, paired_tests
+from mtqe.report.html import write_html_report
 from mtqe.report.leaderboard import FIXED_COLUMNS, leaderboard_csv
 from mtqe.report.markdown import markdown_report
 from mtqe.report.segments import segment_rows
@@ -502,7 +506,9 @@ def _recompute_significance(rows: list[CollectedRow], metrics: Mapping[str, Metr
     """Paired tests vs the baseline and clusters, per (document, pair), over all jobs' rows.
 
     Mirrors :func:`mtqe.metrics.scoring.add_statistics` (without the bootstrap CIs, which
-    stay as each job computed them), so a merged sweep equals one run of all its systems.
+    stay as each job computed them) with its :func:`~mtqe.metrics.scoring.paired_tests` and
+    :func:`~mtqe.metrics.scoring.assign_significance_ranks`, so a merged sweep equals one run
+    of all its systems.
     """
     groups: dict[TextKey, list[CollectedRow]] = {}
     for c in rows:
@@ -513,7 +519,7 @@ def _recompute_significance(rows: list[CollectedRow], metrics: Mapping[str, Metr
     for group in groups.values():
         for name, metric in metrics.items():
             _paired_vs_baseline(group, name, metric, cfg)
-            _clusters([c.row for c in group], name, metric, cfg)
+            assign_significance_ranks([c.row for c in group], name, metric, cfg)
 
 
 def _paired_vs_baseline(group: list[CollectedRow], name: str, metric: Metric, cfg: StatsConfig) -> None:
@@ -535,7 +541,7 @@ def _paired_vs_baseline(group: list[CollectedRow], name: str, metric: Metric, cf
         if c.row.references == refs:
             if result is None or result.stats is None:
                 continue
-            c.row.paired[name] = _paired_tests(base_result.stats, result.stats, metric, cfg)
+            c.row.paired[name] = paired_tests(base_result.stats, result.stats, metric, cfg)
             continue
         if metric.info.needs_reference and not refs:
             continue
@@ -553,41 +559,6 @@ def _paired_vs_baseline(group: list[CollectedRow], name: str, metric: Metric, cf
                 )
             continue
         c.row.notes.append(f"{name}: paired test on the baseline's references ({'+'.join(refs)})")
-
-
-def _paired_tests(base: np.ndarray, stats: np.ndarray, metric: Metric, cfg: StatsConfig) -> dict[str, Any]:
-    return {
-        "bootstrap": st.paired_bootstrap(
-            base, stats, metric.aggregate, n_samples=cfg.bootstrap_samples, seed=cfg.seed
-        ),
-        "randomization": st.paired_approximate_randomization(
-            base, stats, metric.aggregate, n_samples=cfg.randomization_samples, seed=cfg.seed
-        ),
-    }
-
-
-def _clusters(rows: list[SystemResult], name: str, metric: Metric, cfg: StatsConfig) -> None:
-    """Rank systems scored on the same references (as mtqe.metrics.scoring does)."""
-    groups: dict[tuple[str, ...], list[SystemResult]] = {}
-    for row in rows:
-        result = row.metrics.get(name)
-        if result is not None and result.score is not None and result.stats is not None:
-            groups.setdefault(row.references, []).append(row)
-    for group in groups.values():
-        scores = {r.system: r.metrics[name].score for r in group}
-        pvalues: dict[tuple[str, str], float] = {}
-        for i, a in enumerate(group):
-            for b in group[i + 1:]:
-                test = st.paired_approximate_randomization(
-                    a.metrics[name].stats, b.metrics[name].stats, metric.aggregate,
-                    n_samples=cfg.randomization_samples, seed=cfg.seed,
-                )
-                pvalues[(a.system, b.system)] = test.p_value
-        ranks = st.significance_clusters(
-            scores, pvalues, higher_is_better=metric.info.higher_is_better, alpha=cfg.alpha
-        )
-        for row in group:
-            row.ranks[name] = ranks[row.system]
 
 
 # --------------------------------------------------------------------------- writing
@@ -609,10 +580,12 @@ def _write(
         ("leaderboard", "leaderboard.csv"),
     )}
     atomic_write_jsonl(paths["segments"], _segments(result, rows, texts))
-    atomic_write_json(paths["sweep"], _sweep_info(jobs, settings, stats_cfg, sweep_dir, len(rows)))
+    atomic_write_json(paths["sweep"], _sweep_info(jobs, settings, stats_cfg, sweep_dir, len(rows), result))
     atomic_write_text(paths["report"], markdown_report(result) + _jobs_markdown(jobs))
     # Last, as for a run: its presence means the merge finished.
     atomic_write_text(paths["leaderboard"], leaderboard_csv(result))
+    # Then, as after a run, the HTML report, built from the files just written.
+    paths["html"] = write_html_report(out_dir)
     return paths
 
 
@@ -631,7 +604,7 @@ def _segments(result: RunResult, rows: list[CollectedRow], texts: dict[TextKey, 
 
 
 def _sweep_info(
-    jobs: list[Job], settings: _Settings, stats_cfg: StatsConfig, sweep_dir: Path, n_rows: int
+    jobs: list[Job], settings: _Settings, stats_cfg: StatsConfig, sweep_dir: Path, n_rows: int, result: RunResult
 ) -> dict[str, Any]:
     return {
         "mtqe_sweep_format": 1,
@@ -639,6 +612,9 @@ def _sweep_info(
         "rows": n_rows,
         "stats": OmegaConf.to_container(OmegaConf.structured(stats_cfg)),
         "metrics": settings.metric_configs,
+        # What report.html needs of run.json, which a sweep directory does not have.
+        "metric_info": {n: dataclasses.asdict(i) for n, i in result.metric_info.items()},
+        "warnings": list(result.warnings),
         "jobs": [
             {
                 "num": j.num,

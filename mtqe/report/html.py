@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from mtqe.report.load import (
     RunDirError,
     SegmentRecord,
     SegmentSlot,
+    SweepJobInfo,
     load_run,
 )
 
@@ -60,7 +62,7 @@ def write_html_report(run_dir: Path, *, out: Path | None = None,
 
 def render_report(run: RunData, *, compare: tuple[str, str] | None = None) -> str:
     groups = run.groups()
-    title = "mtqe report — " + ", ".join(dict.fromkeys(f"{g.document} {g.src_lang}→{g.tgt_lang}" for g in groups))
+    title = ("mtqe sweep report — " if run.meta.jobs is not None else "mtqe report — ") + ", ".join(dict.fromkeys(f"{g.document} {g.src_lang}→{g.tgt_lang}" for g in groups))
     body = [f"<h1>{_e(title)}</h1>", _run_summary(run)]
     if len(groups) > 1:
         body.append("<nav><ul>" + "".join(
@@ -75,9 +77,14 @@ def render_report(run: RunData, *, compare: tuple[str, str] | None = None) -> st
 
 def _run_summary(run: RunData) -> str:
     meta = run.meta
-    facts = [("run directory", str(run.run_dir.resolve())), ("started", meta.started),
-             ("finished", meta.finished), ("git commit", meta.git_commit or "unknown"),
-             ("baseline of the paired tests", meta.baseline)]
+    if meta.jobs is not None:  # a merged sweep: sweep.json, no run.json
+        ended = ", ".join(f"{n} {s}" for s, n in Counter(j.status for j in meta.jobs).items())
+        facts = [("sweep directory", str(run.run_dir.resolve())), ("jobs", f"{len(meta.jobs)} ({ended})"),
+                 ("baseline of the paired tests", meta.baseline)]
+    else:
+        facts = [("run directory", str(run.run_dir.resolve())), ("started", meta.started),
+                 ("finished", meta.finished), ("git commit", meta.git_commit or "unknown"),
+                 ("baseline of the paired tests", meta.baseline)]
     versions = ", ".join(f"{k} {v}" for k, v in meta.versions.items() if v and k in SHOWN_VERSIONS)
     if versions:
         facts.append(("versions", versions))
@@ -90,7 +97,24 @@ def _run_summary(run: RunData) -> str:
     if meta.warnings:
         parts.append('<div class="warnings"><h2>Warnings</h2><ul>'
                      + "".join(f"<li>{_e(w)}</li>" for w in meta.warnings) + "</ul></div>")
+    if meta.jobs:
+        parts.append(_jobs_table(meta.jobs))
     return "\n".join(parts)
+
+
+_ERROR_CLASS = ' class="status-error"'
+
+
+def _jobs_table(jobs: tuple[SweepJobInfo, ...]) -> str:
+    """The jobs of a sweep: each one's directory (its own run and report), overrides and end."""
+    rows = "".join(
+        f"<tr><td>{j.num}</td><td>{_e(j.dir)}</td><td>{_e(' '.join(j.overrides) or '—')}</td>"
+        f"<td{'' if j.status == 'finished' else _ERROR_CLASS}>"
+        f"{_e(j.status)}{_e(': ' + j.error) if j.error else ''}</td></tr>"
+        for j in jobs
+    )
+    return ('<h2>Jobs</h2><table class="jobs"><tr><th>job</th><th>directory</th><th>overrides</th>'
+            f"<th>status</th></tr>{rows}</table>")
 
 
 def _direction(higher_is_better: bool) -> str:

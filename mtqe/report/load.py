@@ -1,5 +1,8 @@
 """Load a finished run directory (leaderboard.csv, segments.jsonl, run.json) into typed data.
 
+A merged sweep directory (``mtqe collect``) has the same files, with ``sweep.json`` (the jobs)
+in place of ``run.json``; it loads the same way, with :attr:`RunMeta.jobs` set.
+
 The HTML report is built from these files, not from a :class:`~mtqe.results.RunResult`, so
 it can be (re)built for any run directory, including runs made by an older mtqe. Every
 problem with a file is one :class:`RunDirError` naming the file, the line and what to do.
@@ -28,6 +31,7 @@ REQUIRED_SEGMENT_KEYS = (
     "references", "scores",
 )
 NOTE_SEPARATOR = " | "  # how leaderboard.py joins the notes of a row
+SWEEP_FILE = "sweep.json"  # a merged sweep's record (mtqe.report.collect), in place of run.json
 
 
 class RunDirError(MtqeError):
@@ -94,8 +98,19 @@ class MetricMeta:
 
 
 @dataclass(frozen=True)
+class SweepJobInfo:
+    """One job of a merged sweep, as sweep.json lists it."""
+
+    num: int
+    dir: str
+    overrides: tuple[str, ...]
+    status: str  # finished | failed | unfinished
+    error: str | None
+
+
+@dataclass(frozen=True)
 class RunMeta:
-    """The parts of run.json the report shows."""
+    """The parts of run.json (or, for a merged sweep, sweep.json) the report shows."""
 
     started: str = ""
     finished: str = ""
@@ -104,6 +119,7 @@ class RunMeta:
     timings_s: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     versions: dict[str, str | None] = field(default_factory=dict)
+    jobs: tuple[SweepJobInfo, ...] | None = None  # a merged sweep's jobs; None: a single run
 
 
 @dataclass(frozen=True)
@@ -187,7 +203,10 @@ def load_run(run_dir: Path) -> RunData:
         raise RunDirError(f"run directory {run_dir} does not exist (give the directory `mtqe run` wrote into)")
     metric_names, rows = _read_leaderboard(_required(run_dir, "leaderboard.csv"))
     segments = _read_segments(_required(run_dir, "segments.jsonl"))
-    metrics, meta = _read_run_json(_required(run_dir, "run.json"), metric_names)
+    if not (run_dir / "run.json").is_file() and (run_dir / SWEEP_FILE).is_file():
+        metrics, meta = _read_sweep_json(run_dir / SWEEP_FILE, metric_names)
+    else:
+        metrics, meta = _read_run_json(_required(run_dir, "run.json"), metric_names)
     return RunData(run_dir=run_dir, metric_names=metric_names, rows=rows, segments=segments,
                    metrics=metrics, meta=meta)
 
@@ -197,6 +216,9 @@ def _required(run_dir: Path, name: str) -> Path:
     if not path.is_file():
         hint = (" — leaderboard.csv is written last, so the run did not finish or this is not a run directory"
                 if name == "leaderboard.csv" else " — rerun `mtqe run` to write it")
+        if any(run_dir.glob("*/.hydra/config.yaml")):
+            hint = (f" — {run_dir} is a sweep directory whose jobs are not merged: run `mtqe collect {run_dir}` "
+                    f"(`mtqe report {run_dir}` does it by itself)")
         raise RunDirError(f"{path} is missing{hint}")
     return path
 
@@ -318,13 +340,60 @@ def _segment(obj: Any, where: str) -> SegmentRecord:
 
 
 def _read_run_json(path: Path, metric_names: tuple[str, ...]) -> tuple[dict[str, MetricMeta], RunMeta]:
+    info = _json_object(path)
+    metrics = _metric_metas(_object(info, "metrics", path), metric_names, path)
+    timings = _object(info, "timings_s", path)
+    warnings = _warnings(info, path)
+    return metrics, RunMeta(
+        started=str(info.get("started", "")),
+        finished=str(info.get("finished", "")),
+        git_commit=None if info.get("git_commit") is None else str(info["git_commit"]),
+        baseline=str(info.get("baseline", "")),
+        timings_s={str(k): float(v) for k, v in timings.items() if isinstance(v, (int, float))},
+        warnings=warnings,
+        versions={str(k): (None if v is None else str(v)) for k, v in _object(info, "versions", path).items()},
+    )
+
+
+def _read_sweep_json(path: Path, metric_names: tuple[str, ...]) -> tuple[dict[str, MetricMeta], RunMeta]:
+    """sweep.json of a merged sweep (mtqe.report.collect): metric metadata, baseline, jobs."""
+    info = _json_object(path)
+    metrics = _metric_metas(_object(info, "metric_info", path), metric_names, path)
+    jobs = info.get("jobs") or []
+    if not isinstance(jobs, list) or not all(isinstance(j, dict) and isinstance(j.get("num"), int) for j in jobs):
+        raise RunDirError(f"{path}: 'jobs' must be a list of job objects; rerun `mtqe collect`")
+    return metrics, RunMeta(
+        baseline=str(_object(info, "stats", path).get("baseline", "")),
+        warnings=_warnings(info, path),
+        jobs=tuple(
+            SweepJobInfo(
+                num=int(j["num"]), dir=str(j.get("dir", j["num"])),
+                overrides=tuple(str(o) for o in j.get("overrides") or ()),
+                status=str(j.get("status", "")), error=None if j.get("error") is None else str(j["error"]),
+            )
+            for j in jobs
+        ),
+    )
+
+
+def _json_object(path: Path) -> dict[str, Any]:
     try:
         info = json.loads(_read_text(path))
     except json.JSONDecodeError as exc:
         raise RunDirError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(info, dict):
         raise RunDirError(f"{path}: expected a JSON object")
-    declared = _object(info, "metrics", path)
+    return info
+
+
+def _warnings(info: dict[str, Any], path: Path) -> tuple[str, ...]:
+    warnings = info.get("warnings") or []
+    if not isinstance(warnings, list):
+        raise RunDirError(f"{path}: 'warnings' must be a list of messages")
+    return tuple(str(w) for w in warnings)
+
+
+def _metric_metas(declared: dict[str, Any], metric_names: tuple[str, ...], path: Path) -> dict[str, MetricMeta]:
     metrics = {}
     for name in metric_names:
         meta = _object(declared, name, path)
@@ -335,19 +404,7 @@ def _read_run_json(path: Path, metric_names: tuple[str, ...]) -> tuple[dict[str,
             needs_reference=bool(meta.get("needs_reference", True)),
             description=str(meta.get("description", "")),
         )
-    timings = _object(info, "timings_s", path)
-    warnings = info.get("warnings") or []
-    if not isinstance(warnings, list):
-        raise RunDirError(f"{path}: 'warnings' must be a list of messages")
-    return metrics, RunMeta(
-        started=str(info.get("started", "")),
-        finished=str(info.get("finished", "")),
-        git_commit=None if info.get("git_commit") is None else str(info["git_commit"]),
-        baseline=str(info.get("baseline", "")),
-        timings_s={str(k): float(v) for k, v in timings.items() if isinstance(v, (int, float))},
-        warnings=tuple(str(w) for w in warnings),
-        versions={str(k): (None if v is None else str(v)) for k, v in _object(info, "versions", path).items()},
-    )
+    return metrics
 
 
 def _object(info: dict[str, Any], key: str, path: Path) -> dict[str, Any]:

@@ -182,6 +182,46 @@ def unfinished_reason(job: Job, sweep_dir: Path) -> str:
     )
 
 
+# --------------------------------------------------------------------------- the merge
+
+
+MERGE_FILE = "sweep.json"  # written by mtqe.report.collect, with the merged leaderboard.csv
+
+
+def is_sweep_dir(path: Path) -> bool:
+    """A directory of job directories (``*/.hydra/config.yaml``) that is not a run itself."""
+    path = Path(path)
+    return (path.is_dir() and not (path / ".hydra" / "config.yaml").exists()
+            and any(path.glob("*/.hydra/config.yaml")))
+
+
+def merge_outdated(sweep_dir: Path) -> str | None:
+    """Why the merged files of ``sweep_dir`` must be (re)written by ``mtqe collect``, or None
+    when they are up to date: no merge yet, a merge by an older mtqe, a job added or removed,
+    or a job that finished, failed or was rerun after the merge."""
+    sweep_dir = Path(sweep_dir)
+    merged, record = sweep_dir / FINISHED_MARKER, sweep_dir / MERGE_FILE
+    if not merged.is_file() or not record.is_file():
+        return "the jobs are not merged yet"
+    try:
+        info = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"{record} is unreadable"
+    if not isinstance(info, dict) or "metric_info" not in info or not isinstance(info.get("jobs"), list):
+        return "the merge was written by an older mtqe"
+    listed = {str(j.get("dir")) for j in info["jobs"] if isinstance(j, dict)}
+    present = {p.parent.parent.name for p in sweep_dir.glob("*/.hydra/config.yaml")}
+    if listed != present:
+        return "jobs were added or removed since the merge"
+    merged_at = merged.stat().st_mtime
+    for name in sorted(present):
+        for marker in (FINISHED_MARKER, ERROR_FILE):
+            path = sweep_dir / name / marker
+            if path.is_file() and path.stat().st_mtime > merged_at:
+                return f"job {name} changed since the merge"
+    return None
+
+
 # --------------------------------------------------------------------------- files
 
 

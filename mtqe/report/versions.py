@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -42,18 +43,22 @@ def git_commit(start: Path) -> str | None:
 
 
 def machine_info() -> dict[str, object]:
+    """Python, platform and CPU facts; torch's threads and GPU only if this run loaded torch.
+
+    Importing torch just to describe the machine costs ~1.5 s, most of a re-run whose
+    translations are all cached, so a run that never needed torch says so instead.
+    """
     info: dict[str, object] = {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "processor": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_loaded": "torch" in sys.modules,
     }
-    try:
-        import torch
-
+    torch = sys.modules.get("torch")
+    if torch is not None:
         info["torch_threads"] = torch.get_num_threads()
         info["cuda_available"] = torch.cuda.is_available()
         if torch.cuda.is_available():
             info["cuda_device"] = torch.cuda.get_device_name(0)
-    except ImportError:
-        info["cuda_available"] = False
     return info
