@@ -65,17 +65,31 @@ def _metrics_list(args: argparse.Namespace) -> int:
 
 def _cache_stats(args: argparse.Namespace) -> int:
     from mtqe.cache_paths import default_cache_dir
+    from mtqe.corpus.embedding_store import EmbeddingStore
+    from mtqe.metrics.score_cache import ScoreCache
     from mtqe.systems.cache import TranslationCache
 
-    path = Path(args.cache_dir or default_cache_dir()) / "translations.sqlite"
-    if not path.exists():
+    root = Path(args.cache_dir or default_cache_dir())
+    path = root / "translations.sqlite"
+    if path.exists():
+        stats = TranslationCache(path).stats()
+        print(f"{stats.path}: {stats.entries} translations, {stats.identities} model configurations, "
+              f"{stats.size_bytes / 1e6:.1f} MB")
+        for identity, n in stats.per_identity:
+            print(f"  {n:6d}  {identity[:160]}")
+    else:
         print(f"no translation cache at {path}")
-        return 0
-    stats = TranslationCache(path).stats()
-    print(f"{stats.path}: {stats.entries} translations, {stats.identities} model configurations, "
-          f"{stats.size_bytes / 1e6:.1f} MB")
-    for identity, n in stats.per_identity:
-        print(f"  {n:6d}  {identity[:160]}")
+    for name, store_type, what in (("scores.sqlite", ScoreCache, "segment scores"),
+                                   ("embeddings.sqlite", EmbeddingStore, "alignment embeddings")):
+        if (root / name).exists():
+            store = store_type(root / name)
+            print(f"{store.path}: {store.count()} {what}, {store.size_bytes() / 1e6:.1f} MB")
+    for name, what in (("gguf-converted", "converted GGUF models"), ("ct2", "CTranslate2 models")):
+        folder = root / name
+        if folder.is_dir():
+            size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+            count = sum(1 for d in folder.iterdir() if d.is_dir())
+            print(f"{folder}: {count} {what}, {size / 1e6:.1f} MB")
     return 0
 
 

