@@ -73,7 +73,9 @@ def hf_side(model_dir: Path, dtype: str, beams: int, n: int) -> tuple[Any, float
     return translator, time.perf_counter() - started
 
 
-def ct2_side(model_dir: Path, compute_type: str, beams: int, n: int, threads: int) -> tuple[Any, float]:
+def ct2_side(
+    model_dir: Path, compute_type: str, beams: int, n: int, threads: int, parallel_batches: int
+) -> tuple[Any, float]:
     from mtqe.systems.configs import BatchingConfig, Ct2Config
     from mtqe.systems.ct2 import Ct2Translator
 
@@ -86,6 +88,7 @@ def ct2_side(model_dir: Path, compute_type: str, beams: int, n: int, threads: in
         beam_size=beams,
         max_decoding_length=n,
         threads=threads,
+        parallel_batches=parallel_batches,
         batching=BatchingConfig(batch_size=BATCH_SIZE, max_batch_tokens=MAX_BATCH_TOKENS),
     )
     translator = Ct2Translator(cfg=cfg, cache_dir=_bench.WORK_DIR / "ct2", extra_options={"min_decoding_length": n})
@@ -113,9 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for dtype in args.hf_dtypes.split(","):
             translators[f"transformers {dtype}"], seconds = hf_side(model_dir, dtype, beams, n)
             loads[f"transformers {dtype}"] = {"load_s": round(seconds, 2)}
-        for compute_type in args.ct2_types.split(","):
-            name = f"ctranslate2 {compute_type}"
-            translators[name], seconds = ct2_side(model_dir, compute_type, beams, n, args.threads)
+        # "1 batch": one batch at a time with all threads (ctranslate2's usual setting);
+        # "parallel": mtqe's CPU default, one batch per thread, `threads` batches at once.
+        layouts = {"1 batch": (args.threads, 1), "parallel": (1, args.threads)} if args.threads > 1 else {"1 batch": (1, 1)}
+        for compute_type, (layout, (threads, parallel)) in (
+            (c, item) for c in args.ct2_types.split(",") for item in layouts.items()
+        ):
+            name = f"ctranslate2 {compute_type}, {layout}"
+            translators[name], seconds = ct2_side(model_dir, compute_type, beams, n, threads, parallel)
             facts = translators[name].describe()
             loads[name] = {
                 "load_s": round(seconds, 2),
@@ -151,14 +159,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"{len(sentences)} sentences x {n} tokens (fixed), batch {BATCH_SIZE}, {args.threads} thread(s)")
     print(
-        "| backend / precision     | beams | wall s | tokens/s | vs fp32 | CPU s | tokens/CPU-s | vs fp32 (CPU) | max load | min util |"
+        "| backend / precision             | beams | wall s | tokens/s | vs fp32 | CPU s | tokens/CPU-s | vs fp32 (CPU) | max load | min util |"
     )
     print(
-        "|-------------------------|------:|-------:|---------:|--------:|------:|-------------:|--------------:|---------:|---------:|"
+        "|---------------------------------|------:|-------:|---------:|--------:|------:|-------------:|--------------:|---------:|---------:|"
     )
     for row in rows:
         print(
-            f"| {row['side']:23s} | {row['beams']:5d} | {row['median_s']:6.2f} | {row['tokens_per_s']:8.1f} | "
+            f"| {row['side']:31s} | {row['beams']:5d} | {row['median_s']:6.2f} | {row['tokens_per_s']:8.1f} | "
             f"{row['speedup_vs_fp32']:6.2f}x | {row['median_cpu_s']:5.2f} | {row['tokens_per_cpu_s']:12.1f} | "
             f"{row['speedup_vs_fp32_cpu']:12.2f}x | {row['max_load']:8.2f} | {row['min_cpu_util']:8.2f} |"
         )

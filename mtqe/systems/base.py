@@ -51,6 +51,11 @@ class Translator(ABC):
         them). :class:`~mtqe.systems.mt_system.MTSystem` reports the growth per batch."""
         return 0
 
+    def inputs_per_call(self, batch_size: int) -> int:
+        """How many inputs one ``translate`` call should get: ``batch_size`` unless the backend
+        runs several batches at once (CTranslate2's parallel CPU workers)."""
+        return batch_size
+
     def describe(self) -> dict[str, Any]:
         """Run facts for run.json (device, dtype, load time); may be empty before loading."""
         return {}

@@ -113,7 +113,14 @@ class Ct2Config(SystemConfig):
     )
     beam_size: int = 4
     max_decoding_length: int = field(default=256, metadata={"help": "max target tokens per segment"})
-    threads: int = field(default=0, metadata={"help": "CPU threads per translation (0: ctranslate2's default)"})
+    threads: int = field(
+        default=0, metadata={"help": "CPU threads per batch (ctranslate2 intra_threads; 0: auto, see parallel_batches)"}
+    )
+    parallel_batches: int = field(
+        default=0,
+        metadata={"help": "batches run at once on the CPU (ctranslate2 inter_threads; 0: auto = cores / threads, "
+                          "one thread each when threads is 0)"},
+    )
     sentence_split: bool = field(default=False, metadata={"help": "translate sentence by sentence"})
     batching: BatchingConfig = field(default_factory=BatchingConfig)
 

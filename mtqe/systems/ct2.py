@@ -19,6 +19,11 @@ The converted models keep no ``add_source_bos/eos`` behaviour of their own: the 
 ``</s>`` (and the language code) exactly as for transformers. Outputs start with the target
 prefix, which is removed before decoding.
 
+CPU threading (``threads``, ``parallel_batches``; 0 = auto): by default each core runs a batch
+of its own with one thread (CTranslate2's ``inter_threads``), and a ``translate`` call gets one
+batch per worker (:meth:`Ct2Translator.inputs_per_call`). On 2 cores that was 4x faster than
+two threads on one batch of 8 (docs/benchmarks.md).
+
 Lazy like the other translators: construction and :meth:`Ct2Translator.identity` read no
 weights and convert nothing; the first :meth:`~Ct2Translator.translate` loads the tokenizer,
 converts (or finds the converted copy) and loads the CTranslate2 model.
@@ -26,6 +31,7 @@ converts (or finds the converted copy) and loads the CTranslate2 model.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from mtqe.errors import ConfigError, ModelUnavailableError, UnknownLanguageError
-from mtqe.systems.batching import run_batched
+from mtqe.systems.batching import length_sorted_batches
 from mtqe.systems.configs import Ct2Config
 from mtqe.systems.hf_common import (
     LazyTranslator,
@@ -58,6 +64,45 @@ COMPUTE_TYPES: tuple[str, ...] = (
 AUTO_COMPUTE_TYPE: Mapping[str, str] = {"cpu": "int8", "cuda": "int8_float16"}
 # Keyword arguments of translate_batch that callers may add (benchmarks force fixed lengths).
 EXTRA_OPTIONS: frozenset[str] = frozenset({"min_decoding_length", "length_penalty", "repetition_penalty"})
+
+
+# ``parallel_batches: 0`` on the CPU: one batch per core, one thread each, at most this many.
+# Measured on 2 cores (docs/benchmarks.md): greedy int8, batches of 8, 2 batches x 1 thread
+# ran 4x faster than 1 batch x 2 threads (the threads of one small batch mostly wait on each other).
+MAX_AUTO_PARALLEL_BATCHES = 8
+
+
+@dataclass(frozen=True)
+class Threads:
+    """CTranslate2's CPU threading: ``per_batch`` = intra_threads, ``batches`` = inter_threads."""
+
+    per_batch: int
+    batches: int
+
+
+def resolve_threads(device: str, threads: int, parallel_batches: int, cores: int | None = None) -> Threads:
+    """The threading for the config values (0 = auto) on ``device`` with ``cores`` usable cores."""
+    if threads < 0 or parallel_batches < 0:
+        raise ConfigError(f"threads and parallel_batches must be >= 0 (got {threads}, {parallel_batches})")
+    if device != "cpu":  # one GPU: batches run one after the other unless asked otherwise
+        return Threads(per_batch=threads, batches=parallel_batches or 1)
+    cores = cores or usable_cores()
+    if parallel_batches and threads:
+        return Threads(per_batch=threads, batches=parallel_batches)
+    if parallel_batches:
+        return Threads(per_batch=max(1, cores // parallel_batches), batches=parallel_batches)
+    if threads:
+        return Threads(per_batch=threads, batches=max(1, cores // threads))
+    batches = max(1, min(cores, MAX_AUTO_PARALLEL_BATCHES))
+    return Threads(per_batch=max(1, cores // batches), batches=batches)
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (a SLURM job's allocation, not the whole node)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -129,6 +174,7 @@ class _Loaded:
     placement: Placement
     converted_dir: Path
     max_input_tokens: int | None
+    threads: Threads
     # transformers forces </s> as the last of max_new_tokens when the checkpoint sets
     # forced_eos_token_id (OPUS-MT does); ctranslate2 has no such rule, so one token less is
     # decoded and a length-capped output decodes to the same text as with hf_seq2seq.
@@ -171,10 +217,10 @@ class Ct2Translator(LazyTranslator):
                 f"family {cfg.family!r} is not supported by the ctranslate2 backend: use auto or one of "
                 f"{', '.join(FAMILIES)} (MADLAD-400 runs with `type: hf_seq2seq`)"
             )
-        if cfg.beam_size < 1 or cfg.max_decoding_length < 1 or cfg.threads < 0:
+        if cfg.beam_size < 1 or cfg.max_decoding_length < 1 or cfg.threads < 0 or cfg.parallel_batches < 0:
             raise ConfigError(
-                "beam_size and max_decoding_length must be >= 1 and threads >= 0 "
-                f"(got {cfg.beam_size}, {cfg.max_decoding_length}, {cfg.threads})"
+                "beam_size and max_decoding_length must be >= 1, threads and parallel_batches >= 0 "
+                f"(got {cfg.beam_size}, {cfg.max_decoding_length}, {cfg.threads}, {cfg.parallel_batches})"
             )
         unknown = set(extra_options or {}) - EXTRA_OPTIONS
         if unknown:
@@ -244,7 +290,8 @@ class Ct2Translator(LazyTranslator):
                 family=self._loaded.family,
                 device=placement.device if placement.device == "cpu" else f"cuda:{placement.device_index}",
                 compute_type=placement.compute_type,
-                threads=self.cfg.threads,
+                threads_per_batch=self._loaded.threads.per_batch,
+                parallel_batches=self._loaded.threads.batches,
                 converted_dir=str(self._loaded.converted_dir),
                 max_input_tokens=self._loaded.max_input_tokens,
                 ctranslate2=package_version("ctranslate2"),
@@ -265,14 +312,22 @@ class Ct2Translator(LazyTranslator):
         loaded = self._load()
         plan = self._plan(loaded, src_lang, tgt_lang)
         sources = self._source_tokens(loaded, items, plan)
-        by_text = dict(zip(items, sources))  # run_batched hands texts back; equal texts, equal tokens
-        return run_batched(
-            items,
+        batches = length_sorted_batches(
             [len(tokens) for tokens in sources],
-            lambda batch: self._decode(loaded, self._run(loaded, [by_text[t] for t in batch], plan), plan),
             max_size=self.cfg.batching.batch_size,
             max_tokens=self.cfg.batching.max_batch_tokens,
         )
+        hypotheses = self._run_many(loaded, [[sources[i] for i in batch.indices] for batch in batches], plan)
+        outputs = [""] * len(items)
+        for batch, batch_hypotheses in zip(batches, hypotheses):
+            for i, text in zip(batch.indices, self._decode(loaded, batch_hypotheses, plan)):
+                outputs[i] = text
+        return outputs
+
+    def inputs_per_call(self, batch_size: int) -> int:
+        # Enough inputs for every parallel worker to get a batch.
+        placement = resolve_placement(self.cfg.device, self.cfg.compute_type)
+        return batch_size * resolve_threads(placement.device, self.cfg.threads, self.cfg.parallel_batches).batches
 
     def translate_tokens(self, texts: Sequence[str], *, src_lang: str, tgt_lang: str) -> list[list[str]]:
         """Best hypothesis per text as CTranslate2 returns it (target prefix included), one batch.
@@ -314,13 +369,15 @@ class Ct2Translator(LazyTranslator):
             quantization=placement.compute_type,
             cache_root=self.cache_root(),
         )
+        threads = resolve_threads(placement.device, self.cfg.threads, self.cfg.parallel_batches)
         try:
             translator = ctranslate2.Translator(
                 str(converted.path),
                 device=placement.device,
                 device_index=placement.device_index,
                 compute_type=placement.compute_type,
-                intra_threads=self.cfg.threads,
+                intra_threads=threads.per_batch,
+                inter_threads=threads.batches,
             )
         except (RuntimeError, ValueError) as exc:
             raise ModelUnavailableError(
@@ -336,6 +393,7 @@ class Ct2Translator(LazyTranslator):
             placement=placement,
             converted_dir=converted.path,
             max_input_tokens=stated_length_limit(tokenizer, model_config),
+            threads=threads,
             forced_eos=getattr(model_config, "forced_eos_token_id", None) is not None,
             marian_targets=marian_language_tokens(tokenizer.get_vocab()) if family == "marian" else (),
             drop_ids=language_ids(tokenizer) if family == "m2m100" else frozenset(),
@@ -400,22 +458,33 @@ class Ct2Translator(LazyTranslator):
         return [tokenizer.convert_ids_to_tokens(row) for row in rows]
 
     def _run(self, loaded: _Loaded, sources: list[list[str]], plan: _LangPlan) -> list[list[str]]:
-        prefix = [list(plan.target_prefix) for _ in sources] if plan.target_prefix else None
+        return self._run_many(loaded, [sources], plan)[0]
+
+    def _run_many(self, loaded: _Loaded, batches: list[list[list[str]]], plan: _LangPlan) -> list[list[list[str]]]:
+        """Best hypothesis per source, batch by batch. With several CPU workers the batches are
+        queued at once (asynchronous) and each worker takes one; a batch's result does not
+        depend on which worker ran it or what ran beside it."""
         max_length = self.cfg.max_decoding_length - (1 if loaded.forced_eos else 0)
+        parallel = loaded.threads.batches > 1 and len(batches) > 1
         started = time.perf_counter()
-        results = loaded.translator.translate_batch(
-            sources,
-            target_prefix=prefix,
-            beam_size=self.cfg.beam_size,
-            max_decoding_length=max(1, max_length),
-            max_input_length=0,  # inputs are truncated above, where it is counted
-            **self._options(max_length),
-        )
+        submitted = [
+            loaded.translator.translate_batch(
+                sources,
+                target_prefix=[list(plan.target_prefix) for _ in sources] if plan.target_prefix else None,
+                beam_size=self.cfg.beam_size,
+                max_decoding_length=max(1, max_length),
+                max_input_length=0,  # inputs are truncated above, where it is counted
+                asynchronous=parallel,
+                **self._options(max_length),
+            )
+            for sources in batches
+        ]
+        results = [[r.result() for r in batch] if parallel else batch for batch in submitted]
         self._stats.translate_seconds += time.perf_counter() - started
-        self._stats.batches += 1
-        self._stats.segments += len(sources)
-        hypotheses = [result.hypotheses[0] for result in results]
-        self._stats.tokens_generated += sum(len(h) - len(plan.target_prefix) for h in hypotheses)
+        self._stats.batches += len(batches)
+        hypotheses = [[result.hypotheses[0] for result in batch] for batch in results]
+        self._stats.segments += sum(len(batch) for batch in hypotheses)
+        self._stats.tokens_generated += sum(len(h) - len(plan.target_prefix) for batch in hypotheses for h in batch)
         return hypotheses
 
     def _options(self, max_length: int) -> dict[str, Any]:

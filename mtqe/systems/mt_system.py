@@ -107,7 +107,11 @@ class MTSystem(System):
 
     def _chunk_size(self) -> int:
         batching = getattr(self.cfg, "batching", None)
-        return max(1, batching.batch_size) if batching is not None else DEFAULT_CHUNK
+        if batching is None:
+            return DEFAULT_CHUNK
+        # Each chunk is written to the cache as soon as it is done: one batch (or one round of
+        # parallel batches), so an interrupted run loses at most that much.
+        return max(1, self.translator.inputs_per_call(max(1, batching.batch_size)))
 
     def close(self) -> None:
         if self._translator is not None:

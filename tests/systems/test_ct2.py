@@ -19,7 +19,7 @@ from omegaconf import OmegaConf
 from mtqe.errors import ConfigError, UnknownLanguageError
 from mtqe.systems import ct2_convert
 from mtqe.systems.configs import BatchingConfig, Ct2Config, HFSeq2SeqConfig
-from mtqe.systems.ct2 import Ct2Translator, resolve_placement
+from mtqe.systems.ct2 import Ct2Translator, Threads, resolve_placement, resolve_threads
 from mtqe.systems.hf_loading import model_fingerprint
 from mtqe.systems.hf_seq2seq import HFSeq2SeqTranslator
 from mtqe.systems.registry import build_system, validate_system_config
@@ -193,6 +193,34 @@ def test_float32_matches_transformers(
         assert ours.translate(SOURCES, src_lang="ja", tgt_lang=tgt) == hf.translate(
             SOURCES, src_lang="ja", tgt_lang=tgt
         )
+
+
+@pytest.mark.parametrize("compute_type", ["int8", "float32"])
+def test_parallel_batches_give_the_serial_outputs(tiny_marian: Path, ct2_cache: Path, compute_type: str) -> None:
+    # Real seed sentences, 3 batches of 2: run by 3 workers at once or one after the other.
+    sources = [s for s in SOURCES if len(s) > 1]
+    serial = make_translator(tiny_marian, ct2_cache, compute_type=compute_type, threads=1, parallel_batches=1,
+                             batching=BatchingConfig(batch_size=2, max_batch_tokens=4096))
+    parallel = make_translator(tiny_marian, ct2_cache, compute_type=compute_type, threads=1, parallel_batches=3,
+                               batching=BatchingConfig(batch_size=2, max_batch_tokens=4096))
+    expected = serial.translate(sources, src_lang="ja", tgt_lang="zh")
+    assert parallel.translate(sources, src_lang="ja", tgt_lang="zh") == expected
+    assert parallel.translate(list(reversed(sources)), src_lang="ja", tgt_lang="zh") == expected[::-1]
+    facts = parallel.describe()
+    assert facts["parallel_batches"] == 3 and facts["threads_per_batch"] == 1
+    assert facts["batches"] == 6 and facts["segments"] == 2 * len(sources)
+    assert parallel.inputs_per_call(2) == 6 and serial.inputs_per_call(2) == 2
+
+
+def test_thread_layout() -> None:
+    assert resolve_threads("cpu", 0, 0, cores=2) == Threads(per_batch=1, batches=2)  # auto: a batch per core
+    assert resolve_threads("cpu", 0, 0, cores=32) == Threads(per_batch=4, batches=8)
+    assert resolve_threads("cpu", 2, 0, cores=8) == Threads(per_batch=2, batches=4)
+    assert resolve_threads("cpu", 0, 1, cores=4) == Threads(per_batch=4, batches=1)
+    assert resolve_threads("cpu", 3, 2, cores=4) == Threads(per_batch=3, batches=2)  # both given: as given
+    assert resolve_threads("cuda", 0, 0, cores=16) == Threads(per_batch=0, batches=1)
+    with pytest.raises(ConfigError, match="parallel_batches"):
+        resolve_threads("cpu", 0, -1)
 
 
 def test_fixed_length_option(tiny_nllb: Path, ct2_cache: Path) -> None:
