@@ -127,11 +127,20 @@ def build_parser() -> argparse.ArgumentParser:
     metrics_sub = metrics.add_subparsers(dest="action", required=True)
     metrics_sub.add_parser("list", help="list metrics and their metadata").set_defaults(func=_metrics_list)
 
-    cache = sub.add_parser("cache", help="the translation cache shared by all runs")
-    cache.add_argument("--cache-dir", default=None, help="default: $MTQE_CACHE_DIR or ~/.cache/mtqe")
+    cache = sub.add_parser("cache", help="the caches shared by all runs (translations, scores, embeddings)")
+    cache_dir_help = "default: $MTQE_CACHE_DIR or ~/.cache/mtqe"
+    cache.add_argument("--cache-dir", default=None, help=cache_dir_help)
+    # Also accepted after the action (`mtqe cache stats --cache-dir X`); SUPPRESS keeps the
+    # value given before it when this one is absent.
+    cache_dir_after = argparse.ArgumentParser(add_help=False)
+    cache_dir_after.add_argument("--cache-dir", default=argparse.SUPPRESS, help=cache_dir_help)
     cache_sub = cache.add_subparsers(dest="action", required=True)
-    cache_sub.add_parser("stats", help="entries per model configuration").set_defaults(func=_cache_stats)
-    prune = cache_sub.add_parser("prune", help="delete old entries or those of one model")
+    cache_sub.add_parser(
+        "stats", help="entries per model configuration, and every cache's size", parents=[cache_dir_after]
+    ).set_defaults(func=_cache_stats)
+    prune = cache_sub.add_parser(
+        "prune", help="delete old translations or those of one model", parents=[cache_dir_after]
+    )
     prune.add_argument("--older-than-days", type=float, default=None)
     prune.add_argument("--model", default=None, help="substring of the model id / file")
     prune.set_defaults(func=_cache_prune)

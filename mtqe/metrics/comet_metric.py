@@ -116,6 +116,22 @@ class _LoadFailure(Exception):
 
 
 @dataclass(frozen=True)
+class _CheckpointFacts:
+    """What scoring needs to know of a checkpoint before (or without) running it. Learnt by
+    loading it once, then kept in the score cache by sha256: a re-run whose scores are all
+    cached decides QE vs reference mode and finds its scores without loading the model."""
+
+    checkpoint: Path
+    checkpoint_hash: str  # full sha256
+    model_class: str
+    accepts_reference: bool
+    requires_reference: bool
+    max_positions: int
+
+    CACHED_FIELDS = ("model_class", "accepts_reference", "requires_reference", "max_positions")
+
+
+@dataclass(frozen=True)
 class _Loaded:
     model: Any
     checkpoint: Path
@@ -216,6 +232,7 @@ class CometMetric(Metric):
         )
         self._lock = threading.Lock()
         self._loaded: _Loaded | None = None
+        self._facts: _CheckpointFacts | None = None  # from the score cache, model not loaded
         self._failure: str | None = None
         self._memo: dict[Key, tuple[float, bool]] = {}
         self._cache_identities: dict[bool, str] = {}  # qe -> identity hash in the ScoreCache
@@ -242,7 +259,7 @@ class CometMetric(Metric):
         return (label or model).replace("|", "_")
 
     def _signature(self, *, refs: int | None = None, truncated: int | None = None) -> str:
-        loaded = self._loaded
+        loaded = self._loaded or self._facts
         parts = [
             "comet",
             f"model:{self.model_label}",
@@ -515,6 +532,11 @@ class CometMetric(Metric):
                 self._failure = str(failure)
                 log.warning("%s unavailable: %s", self.cfg.name, self._failure)
                 return None, True
+            if self.cache is not None:
+                loaded = self._loaded
+                self.cache.put_checkpoint_facts(
+                    loaded.checkpoint_hash, {f: getattr(loaded, f) for f in _CheckpointFacts.CACHED_FIELDS}
+                )
             log.info(
                 "%s: loaded %s (%s, sha256 %s) in %.1fs",
                 self.cfg.name,
@@ -524,6 +546,30 @@ class CometMetric(Metric):
                 self._loaded.load_s,
             )
             return self._loaded, True
+
+    def _ensure_facts(self) -> tuple[_Loaded | _CheckpointFacts | None, bool]:
+        """The loaded model, or the checkpoint's facts from the score cache (model not loaded)
+        when this checkpoint has been loaded before; (None, True) after a load failure."""
+        with self._lock:
+            if self._loaded is not None or self._failure is not None:
+                return self._loaded, False
+            if self._facts is not None:
+                return self._facts, False
+            if self.cache is not None:
+                try:
+                    checkpoint = self._resolve_checkpoint(hub_offline())
+                    digest = self._checkpoint_sha256(checkpoint)
+                except (_LoadFailure, OSError):
+                    digest = ""  # the load below reports why
+                known = self.cache.checkpoint_facts(digest) if digest else None
+                if known is not None and set(_CheckpointFacts.CACHED_FIELDS) <= set(known):
+                    self._facts = _CheckpointFacts(
+                        checkpoint=checkpoint,
+                        checkpoint_hash=digest,
+                        **{f: known[f] for f in _CheckpointFacts.CACHED_FIELDS},
+                    )
+                    return self._facts, False
+        return self._ensure_loaded()
 
     def close(self) -> None:
         """Release the model; a later ``score()`` loads it again. Scores stay memoised."""
@@ -544,7 +590,7 @@ class CometMetric(Metric):
         if not isinstance(data, MetricInput):
             raise TypeError(f"CometMetric.score expects a MetricInput, got {type(data).__name__}")
         started = time.perf_counter()
-        loaded, loaded_now = self._ensure_loaded()
+        loaded, loaded_now = self._ensure_facts()
         if loaded is None:
             return MetricResult.not_available(self.cfg.name, self.signature(), self._failure or "")
         qe = bool(self.cfg.reference_free) or not loaded.accepts_reference
@@ -571,6 +617,11 @@ class CometMetric(Metric):
             scored, from_cache = self._fill(loaded, unique, qe, ticks.scored)
         except _OutOfMemory as oom:
             return MetricResult.not_available(self.cfg.name, self.signature(), str(oom))
+        except _LoadFailure:  # some inputs were not cached and the model cannot load here
+            return MetricResult.not_available(self.cfg.name, self.signature(), self._failure or "")
+        if self._loaded is not None and not loaded_now and isinstance(loaded, _CheckpointFacts):
+            loaded_now = True  # the facts were cached but some inputs were not: loaded for them
+            loaded = self._loaded
 
         per_stream = np.array([[self._memo[k][0] for k in row] for row in keys], dtype=np.float64)
         truncated_rows = np.array([[self._memo[k][1] for k in row] for row in keys], dtype=bool)
@@ -619,7 +670,7 @@ class CometMetric(Metric):
 
     # ----------------------------------------------------------------- internals
 
-    def _cache_identity(self, loaded: _Loaded, qe: bool) -> str | None:
+    def _cache_identity(self, loaded: _Loaded | _CheckpointFacts, qe: bool) -> str | None:
         if self.cache is None:
             return None
         if qe in self._cache_identities:
@@ -636,7 +687,9 @@ class CometMetric(Metric):
         self._cache_identities[qe] = self.cache.register_identity(identity)
         return self._cache_identities[qe]
 
-    def _fill(self, loaded: _Loaded, unique: list[Key], qe: bool, on_scored: OnScored | None = None) -> tuple[int, int]:
+    def _fill(
+        self, loaded: _Loaded | _CheckpointFacts, unique: list[Key], qe: bool, on_scored: OnScored | None = None
+    ) -> tuple[int, int]:
         """Make sure every key is in the memo; returns (scored by the model, read from the cache).
         ``on_scored(keys)`` is told of the keys read from the cache, then of each model batch."""
         missing = [k for k in unique if k not in self._memo]
@@ -655,7 +708,10 @@ class CometMetric(Metric):
             if on_scored is not None and from_cache:
                 on_scored([k for k in cache_keys if k in self._memo])
         if missing:
-            self._run_model(loaded, missing, ident, on_scored)
+            model, _ = self._ensure_loaded()
+            if model is None:
+                raise _LoadFailure(self._failure or "")
+            self._run_model(model, missing, ident, on_scored)
         return len(missing), from_cache
 
     def _token_lengths(self, loaded: _Loaded, texts: list[str]) -> dict[str, int]:

