@@ -743,12 +743,20 @@ class CometMetric(Metric):
         return False
 
     def _batches(self, loaded: _Loaded, keys: list[Key]) -> Iterator[tuple[list[Key], dict[str, int]]]:
+        if not keys:
+            return
         texts = [t for k in keys for t in k if t is not None]
         lengths = self._token_lengths(loaded, texts)
         order = sorted(keys, key=lambda k: -sum(lengths[t] for t in k if t is not None))
         size = int(self.cfg.batch_size)
-        for start in range(0, len(order), size):
-            yield order[start : start + size], lengths
+        # Longest first (an out-of-memory error shows at once), and the one short batch is
+        # the first: a batch costs its size x its longest input, so the remainder should hold
+        # the longest inputs, not the shortest. Measured: 24 inputs at batch 16 ran 18% faster
+        # this way than with the remainder last (docs/benchmarks.md, COMET).
+        start = len(order) % size or size
+        yield order[:start], lengths
+        for begin in range(start, len(order), size):
+            yield order[begin : begin + size], lengths
 
     def _autocast(self, device):
         import torch
