@@ -25,6 +25,7 @@ machine are meaningless. Defences:
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -139,6 +140,28 @@ def jpus_sentences() -> list[str]:
 
 def loadavg() -> float:
     return round(os.getloadavg()[0], 2)
+
+
+def add_quiet_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--max-wait``, ``--no-wait``, ``--require-quiet``: how a script treats a busy machine."""
+    parser.add_argument("--max-wait", type=float, default=1200, help="seconds to wait for a quiet machine")
+    parser.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine")
+    parser.add_argument(
+        "--require-quiet", action="store_true", help="exit (status 3) instead of running on a busy machine"
+    )
+
+
+def quiet_or_none(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Wait for a quiet machine as the arguments say; what happened, or None when the script
+    must not run (``--require-quiet`` on a busy machine, already reported on stderr).
+
+    Called before loading anything: a benchmark that computes while it waits slows the others.
+    """
+    quiet = {"quiet": None, "skipped": True} if args.no_wait else wait_for_quiet(timeout_s=args.max_wait)
+    if args.require_quiet and not quiet["quiet"]:
+        print(f"machine busy (load {quiet['load_at_start']}) after {quiet['waited_s']} s; not running", file=sys.stderr)
+        return None
+    return quiet
 
 
 def wait_for_quiet(

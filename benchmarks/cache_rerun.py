@@ -47,11 +47,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--backend", choices=("hf_seq2seq", "ctranslate2"), default="hf_seq2seq")
     parser.add_argument("--reruns", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="OMP_NUM_THREADS for the runs (0: leave unset)")
-    parser.add_argument("--max-wait", type=float, default=1200, help="seconds to wait for a quiet machine")
-    parser.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine")
-    parser.add_argument(
-        "--require-quiet", action="store_true", help="exit (status 3) instead of running on a busy machine"
-    )
+    _bench.add_quiet_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -136,10 +132,8 @@ def top_imports(importtime_stderr: str, limit: int = 12) -> list[dict[str, Any]]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    # Wait before preparing: a benchmark that computes while it waits slows the others.
-    quiet = {"quiet": None, "skipped": True} if args.no_wait else _bench.wait_for_quiet(timeout_s=args.max_wait)
-    if args.require_quiet and not quiet["quiet"]:
-        print(f"machine busy (load {quiet['load_at_start']}) after {quiet['waited_s']} s; not running", file=sys.stderr)
+    quiet = _bench.quiet_or_none(args)
+    if quiet is None:
         return 3
     work = _bench.WORK_DIR / "cache-rerun"
     env = prepare(work, args.backend, args.threads)

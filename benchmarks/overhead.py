@@ -43,20 +43,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--new-tokens", type=int, default=24, help="fixed output length per sentence")
     parser.add_argument("--beams", type=int, default=1)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads")
-    parser.add_argument("--max-wait", type=float, default=1200, help="seconds to wait for a quiet machine")
-    parser.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine")
-    parser.add_argument(
-        "--require-quiet", action="store_true", help="exit (status 3) instead of running on a busy machine"
-    )
+    _bench.add_quiet_arguments(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    # Wait before loading anything: a benchmark that computes while it waits slows the others.
-    quiet = {"quiet": None, "skipped": True} if args.no_wait else _bench.wait_for_quiet(timeout_s=args.max_wait)
-    if args.require_quiet and not quiet["quiet"]:
-        print(f"machine busy (load {quiet['load_at_start']}) after {quiet['waited_s']} s; not running", file=sys.stderr)
+    quiet = _bench.quiet_or_none(args)
+    if quiet is None:
         return 3
     import torch
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.tiny_models import (
+    MARIAN_LANG_TOKENS,
     build_tiny_causal_lm,
     build_tiny_comet,
     build_tiny_m2m100,
@@ -37,6 +40,20 @@ def hf_offline():
 @pytest.fixture(scope="session")
 def tiny_marian(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_marian(tmp_path_factory.mktemp("marian"))
+
+
+@pytest.fixture(scope="session")
+def single_pair_marian(tiny_marian: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny Marian with its >>xxx<< entries renamed, i.e. a single-pair OPUS-MT model
+    (same ids, no language tokens)."""
+    directory = tmp_path_factory.mktemp("marian-single") / "tiny-marian-single"
+    shutil.copytree(tiny_marian, directory)
+    vocab_path = directory / "vocab.json"
+    vocab = json.loads(vocab_path.read_text(encoding="utf-8"))
+    for n, token in enumerate(MARIAN_LANG_TOKENS):
+        vocab[f"<unused{n}>"] = vocab.pop(token)
+    vocab_path.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    return directory
 
 
 @pytest.fixture(scope="session")

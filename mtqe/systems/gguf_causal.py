@@ -51,7 +51,6 @@ bit for bit).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -65,6 +64,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mtqe.errors import ConfigError, ModelUnavailableError
+from mtqe.io import sha256_file
 from mtqe.systems import prompting
 from mtqe.systems.batching import length_sorted_batches
 from mtqe.systems.configs import GGUFConfig, pair_key
@@ -176,14 +176,6 @@ def check_gguf_path(model: str) -> Path:
             f"GGUF model file {model!r} {what}; set `model:` to a .gguf file or to {EMBEDDED_MODEL!r}"
         )
     return path.resolve()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # -- loaded state ----------------------------------------------------------------------------
@@ -351,7 +343,7 @@ class GGUFCausalTranslator(TorchTranslator):
             if self.cfg.model == EMBEDDED_MODEL:
                 self._sha256 = str(_embedded_package().EXPECTED_SHA256)
             else:
-                self._sha256 = file_sha256(check_gguf_path(self.cfg.model))
+                self._sha256 = sha256_file(check_gguf_path(self.cfg.model))
         return self._sha256
 
     def identity(self) -> dict[str, Any]:

@@ -63,18 +63,6 @@ def m2m100_full_vocab(tiny_m2m100: Path, tmp_path_factory: pytest.TempPathFactor
     return directory
 
 
-@pytest.fixture(scope="module")
-def single_pair_marian(tiny_marian: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny Marian with its >>xxx<< entries renamed, i.e. a single-pair OPUS-MT model."""
-    directory = tmp_path_factory.mktemp("marian-single") / "tiny-marian-single"
-    shutil.copytree(tiny_marian, directory)
-    vocab_path = directory / "vocab.json"
-    vocab = json.loads(vocab_path.read_text(encoding="utf-8"))
-    for n, token in enumerate(MARIAN_LANG_TOKENS):
-        vocab[f"<unused{n}>"] = vocab.pop(token)
-    vocab_path.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    return directory
-
 
 FAMILY_FIXTURES = [("tiny_marian", "marian"), ("tiny_nllb", "nllb"), ("m2m100_full_vocab", "m2m100")]
 

@@ -247,8 +247,8 @@ def test_identity_of_a_file_hashes_it_once(tmp_path: Path, monkeypatch: pytest.M
     model_file = tmp_path / "model.gguf"
     model_file.write_bytes(b"GGUF not really a model")
     calls = []
-    real_hash = gguf_causal.file_sha256
-    monkeypatch.setattr(gguf_causal, "file_sha256", lambda path: calls.append(path) or real_hash(path))
+    real_hash = gguf_causal.sha256_file
+    monkeypatch.setattr(gguf_causal, "sha256_file", lambda path: calls.append(path) or real_hash(path))
     translator = GGUFCausalTranslator(cfg=make_cfg(str(model_file), device="cpu"))
     assert translator.identity()["gguf_sha256"] == hashlib.sha256(model_file.read_bytes()).hexdigest()
     translator.identity()

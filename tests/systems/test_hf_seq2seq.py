@@ -47,18 +47,6 @@ def tokenizer_of(model_dir: Path) -> Any:
     return AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
 
 
-@pytest.fixture(scope="module")
-def single_pair_marian(tiny_marian: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny Marian with its >>xxx<< entries renamed, i.e. a single-pair OPUS-MT model."""
-    directory = tmp_path_factory.mktemp("marian-single") / "tiny-marian-single"
-    shutil.copytree(tiny_marian, directory)
-    vocab_path = directory / "vocab.json"
-    vocab = json.loads(vocab_path.read_text(encoding="utf-8"))
-    for n, token in enumerate(MARIAN_LANG_TOKENS):
-        vocab[f"<unused{n}>"] = vocab.pop(token)  # same ids, no language tokens
-    vocab_path.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    return directory
-
 
 @pytest.fixture(scope="module")
 def m2m100_codes_not_special(tiny_m2m100: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
