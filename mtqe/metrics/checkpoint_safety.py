@@ -23,15 +23,19 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-# What a legitimate COMET/XCOMET checkpoint may reference beyond torch's own allow-list.
-# The checkpoints that COMET 2.x (Lightning 2.x) writes need nothing more: tensors,
-# OrderedDicts and primitive hyper-parameters (the tiny test checkpoints reference exactly
-# collections.OrderedDict, torch.FloatStorage and torch._utils._rebuild_tensor_v2). Lightning
-# 1.x also stored the reduction of every logged metric (``self.log(..., reduce_fx=...)``,
-# one of these four torch functions) in the loops' state; they only compute on tensors.
-COMET_SAFE_GLOBALS: tuple[str, ...] = ("torch.mean", "torch.sum", "torch.max", "torch.min")
+# What a legitimate COMET/XCOMET checkpoint references beyond torch's own allow-list: nothing.
+# COMET 2.x checkpoints (Lightning 2.x) hold tensors, OrderedDicts and primitive
+# hyper-parameters; the tiny test checkpoints, written the same way, reference exactly
+# collections.OrderedDict, torch.FloatStorage and torch._utils._rebuild_tensor_v2; and the
+# `comet-score` run of Unbabel/COMET#258 (torch >= 2.6, weights-only by default) loads the hub
+# checkpoint and fails only later, in predict. Not checked here on real hub files (no hub). A torch function such as torch.mean (Lightning 1.x
+# could store logged-metric reductions) pickles as builtins.getattr(torch._C...., "mean"), and
+# getattr reaches arbitrary code, so it is never allowed: such a file needs trust_checkpoint.
+# Add a name here only for a class that a real checkpoint needs and that runs no code.
+COMET_SAFE_GLOBALS: tuple[str, ...] = ()
 
-_UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL (\S+)")
+# torch's two wordings: a global not on its allow-list, and one whose module it blocks (os, ...)
+_UNSUPPORTED_GLOBAL = re.compile(r"(?:Unsupported global: GLOBAL|unsupported GLOBAL) (\S+)")
 
 
 def _resolve(dotted: str) -> Any:
@@ -67,14 +71,17 @@ def refused_global(exc: BaseException) -> str | None:
     if not isinstance(exc, pickle.UnpicklingError):
         return None
     found = _UNSUPPORTED_GLOBAL.search(str(exc))
-    return found.group(1) if found else None
+    if found is None:
+        return None
+    name = found.group(1)
+    return name if "." in name else f"builtins.{name}"  # torch names builtins without their module
 
 
 def refusal_reason(checkpoint: Path, global_name: str, *, family: str, trust_key: str) -> str:
     """One line: what the file asked for and how to proceed."""
     return (
         f"{family} checkpoint {str(checkpoint)!r} was not loaded: it references {global_name}, which a "
-        f"{family} checkpoint does not need and which could run code while the file is read. Use a "
+        f"{family} checkpoint does not need (unpickling it could run code from the file). Use a "
         f"checkpoint from a source you trust (e.g. the model's hub repository), or set {trust_key}=true "
         "to unpickle it in full if you trust this file"
     )
