@@ -68,15 +68,9 @@ from mtqe.metrics.checkpoint_safety import (
 )
 from mtqe.metrics.checkpoints import LoadFailure, first_line, hub_snapshot, is_local
 from mtqe.metrics.configs import CometConfig
-from mtqe.metrics.neural import (
-    CheckpointFacts,
-    InputPlan,
-    LoadedModel,
-    ModelTraits,
-    NeuralMetric,
-    Unscorable,
-)
+from mtqe.metrics.neural import NeuralMetric
 from mtqe.metrics.neural_batching import Key
+from mtqe.metrics.neural_types import CheckpointFacts, InputPlan, LoadedModel, ModelTraits, Unscorable
 from mtqe.metrics.score_cache import ScoreCache
 
 log = logging.getLogger(__name__)

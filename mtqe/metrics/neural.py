@@ -24,7 +24,8 @@ The base does:
 Hooks a subclass implements: :meth:`resolve_checkpoint`, :meth:`load_model`,
 :meth:`read_model`, :meth:`max_input_tokens`, :meth:`plan_inputs`, :meth:`token_lengths`,
 :meth:`encode_inputs`, :meth:`predict_batch`; and may override :meth:`is_truncated`,
-:meth:`combine`, :meth:`cache_identity`, :meth:`result_details`, :meth:`signature_fields`.
+:meth:`checkpoint_hash`, :meth:`combine`, :meth:`cache_identity`, :meth:`result_details`,
+:meth:`signature_fields`.
 """
 
 from __future__ import annotations
@@ -36,10 +37,9 @@ import threading
 import time
 from abc import abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -47,83 +47,19 @@ from mtqe.errors import ConfigError, ModelUnavailableError
 from mtqe.metrics.base import Metric, MetricInput, MetricResult
 from mtqe.metrics.checkpoints import LoadFailure, checkpoint_sha256, hub_offline, model_label
 from mtqe.metrics.neural_batching import Key, OnScored, SegmentProgress, input_length, sorted_batches
+from mtqe.metrics.neural_types import (
+    PRECISIONS,
+    CheckpointFacts,
+    InputPlan,
+    LoadedModel,
+    ModelTraits,
+    NeuralConfig,
+    Unscorable,
+)
 from mtqe.metrics.score_cache import ScoreCache, score_key
 from mtqe.progress import NoProgress, Progress
 
 log = logging.getLogger(__name__)
-
-PRECISIONS = {
-    "32": "32",
-    "32-true": "32",
-    "fp32": "32",
-    "bf16": "bf16",
-    "bf16-mixed": "bf16",
-    "16": "16",
-    "16-mixed": "16",
-    "fp16": "16",
-}
-
-
-class NeuralConfig(Protocol):
-    """The config fields the base reads (each neural metric's dataclass has them)."""
-
-    name: str
-    model: str
-    batch_size: int
-    gpus: int
-    precision: str
-
-
-@dataclass(frozen=True)
-class ModelTraits:
-    """What a loaded model is, as far as scoring cares."""
-
-    model_class: str
-    accepts_reference: bool  # the model reads a reference when one is given
-    requires_reference: bool  # ... and cannot score without one
-
-
-@dataclass(frozen=True)
-class CheckpointFacts(ModelTraits):
-    """What scoring needs to know of a checkpoint before (or without) running it. Learnt by
-    loading it once, then kept in the score cache by sha256."""
-
-    checkpoint: Path = Path()
-    checkpoint_hash: str = ""  # full sha256
-    max_positions: int = 0
-
-    CACHED_FIELDS: ClassVar[tuple[str, ...]] = (
-        "model_class",
-        "accepts_reference",
-        "requires_reference",
-        "max_positions",
-    )
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    model: Any
-    facts: CheckpointFacts
-    device: Any  # torch.device
-    load_s: float
-    extra: Mapping[str, Any] = field(default_factory=dict)  # family-specific (e.g. input segments)
-
-
-@dataclass(frozen=True)
-class Unscorable:
-    """Why this model cannot score an input (one line with the remedy)."""
-
-    reason: str
-    refs: int | None = None  # references to show in the signature, when known
-
-
-@dataclass(frozen=True)
-class InputPlan:
-    """What one ``score()`` asks of the model."""
-
-    rows: list[list[Key]]  # model inputs per reference stream (one row without references)
-    mode: str  # part of the cache identity, e.g. "ref" or "qe"
-    n_refs: int  # references shown in the signature
 
 
 class NeuralMetric(Metric):
@@ -131,7 +67,15 @@ class NeuralMetric(Metric):
 
     ``cfg`` is the metric's typed config (:class:`NeuralConfig` fields at least), ``cache``
     an optional :class:`ScoreCache`. Bad config values raise :class:`ConfigError` here;
-    files, hub and CUDA are only looked at by the first ``score()``.
+    files, hub and CUDA are only looked at by the first ``score()``. A subclass sets ``info``
+    (:class:`MetricInfo`) in its ``__init__``.
+
+    Planned subclasses and the hooks they need: XCOMET (a COMET subclass; error spans would
+    come from ``predict_batch`` as extra per-input outputs next to the score), MetricX-24
+    (an mT5 regression model in a Hugging Face directory: ``resolve_checkpoint`` returns the
+    directory and :meth:`checkpoint_hash` fingerprints it; lower is better in its ``info``),
+    CometKiwi-23 (the COMET subclass as is) and an LLM judge (``encode_inputs`` builds the
+    prompts, ``predict_batch`` parses the ratings).
     """
 
     family: ClassVar[str]  # signature prefix and name in messages ("comet")
@@ -195,6 +139,10 @@ class NeuralMetric(Metric):
     @abstractmethod
     def predict_batch(self, loaded: LoadedModel, encoded: Any) -> list[float]:
         """One score per input of the batch (runs under inference mode and autocast)."""
+
+    def checkpoint_hash(self, checkpoint: Path) -> str:
+        """Full sha256 of the checkpoint file (a directory-based model overrides this)."""
+        return checkpoint_sha256(checkpoint, self.cache)
 
     def is_truncated(self, loaded: LoadedModel, key: Key, lengths: Mapping[str, int]) -> bool:
         """Whether the model cuts any token of this input."""
@@ -279,7 +227,7 @@ class NeuralMetric(Metric):
                 f"{self.config_key('gpus')}={self.cfg.gpus} but no CUDA device is visible; "
                 f"set {self.config_key('gpus')}=0 to run on the CPU"
             )
-        digest = checkpoint_sha256(checkpoint, self.cache)
+        digest = self.checkpoint_hash(checkpoint)
         model = self.load_model(checkpoint, offline)
         device = torch.device("cuda" if int(self.cfg.gpus) else "cpu")
         model.to(device)
@@ -343,7 +291,7 @@ class NeuralMetric(Metric):
     def _cached_facts(self) -> CheckpointFacts | None:
         try:
             checkpoint = self.resolve_checkpoint(hub_offline())
-            digest = checkpoint_sha256(checkpoint, self.cache)
+            digest = self.checkpoint_hash(checkpoint)
         except (LoadFailure, OSError):
             return None  # the load reports why
         known = self.cache.checkpoint_facts(digest) if self.cache is not None else None
