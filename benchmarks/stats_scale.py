@@ -93,7 +93,8 @@ def write_files(directory: Path, refs: list[str], systems: list[list[str]]) -> t
 def run_sacrebleu(ref: Path, systems: list[Path], test: str) -> tuple[float, float, list[dict[str, Any]]]:
     """Wall and CPU seconds of one ``sacrebleu --paired-{test}`` run, and its JSON rows."""
     exe = Path(sys.executable).with_name("sacrebleu")
-    command = [str(exe), str(ref), "-i", *map(str, systems), "-m", "bleu", "chrf", f"--paired-{test}", "-f", "json", "-q"]
+    command = [str(exe), str(ref), "-i", *map(str, systems), "-m", "bleu", "chrf",
+               f"--paired-{test}", "-f", "json", "-q"]
     env = {**os.environ, "SACREBLEU_SEED": str(SEED)}
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()

@@ -149,7 +149,7 @@ def bootstrap_scores(
             scores[sl] = scorer.sums(sums.reshape(m * n_systems, k), n_segments).reshape(m, n_systems)
             progress.advance(m)
         return scores
-    for sl in batches(n_samples, arrays[0].size * n_systems, max_elements):
+    for sl in batches(n_samples, arrays[0].size, max_elements):  # one system materialised at a time
         for s, arr in enumerate(arrays):
             scores[sl, s] = scorer.rows(arr[idxs[sl]])
         progress.advance(sl.stop - sl.start)
@@ -193,12 +193,13 @@ def randomization_counts(
     n_trials, n_segments = keep.shape
     counts = np.zeros(len(pairs), dtype=np.int64)
     if scorer.aggregate_sums is None:
-        for sl in batches(n_trials, arrays[0].size * 2 * len(pairs), max_elements):
+        for sl in batches(n_trials, arrays[0].size, max_elements):  # one pseudo-system at a time
             mask = keep[sl, :, None]
             null = np.empty((sl.stop - sl.start, len(pairs)))
             for p, (a, b) in enumerate(pairs):
                 first, second = arrays[a], arrays[b]
-                null[:, p] = np.abs(scorer.rows(np.where(mask, first, second)) - scorer.rows(np.where(mask, second, first)))
+                pseudo_a, pseudo_b = np.where(mask, first, second), np.where(mask, second, first)
+                null[:, p] = np.abs(scorer.rows(pseudo_a) - scorer.rows(pseudo_b))
             counts += count_exceeding(null, observed, count_ties, tie_rtol)
             progress.advance(sl.stop - sl.start)
         return counts

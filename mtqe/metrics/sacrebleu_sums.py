@@ -72,7 +72,8 @@ def bleu_from_sums(bleu: Any, sums: np.ndarray) -> np.ndarray:
 
         log_sum = np.zeros(m)  # summed in sacrebleu's order, order 1 first
         for n in range(order):
-            logs = np.where(precisions[:, n] == 0.0, _LOG_OF_ZERO, np.log(np.where(precisions[:, n] > 0, precisions[:, n], 1.0)))
+            p_n = precisions[:, n]
+            logs = np.where(p_n == 0.0, _LOG_OF_ZERO, np.log(np.where(p_n > 0, p_n, 1.0)))
             log_sum = log_sum + np.where(n < eff_order, logs, 0.0)
         scores = bp * np.exp(log_sum / eff_order)
     return np.where(no_match, 0.0, scores)

@@ -547,6 +547,8 @@ def paired_tests_many(
     """Both paired tests of every system against the baseline:
     ``{system: {"bootstrap": ..., "randomization": ...}}`` (the layout of ``row.paired``).
     ``progress`` counts resamples then trials (``bootstrap_samples + randomization_samples``)."""
+    bootstrap_samples = _check_int(bootstrap_samples, "bootstrap_samples", 1)
+    randomization_samples = _check_int(randomization_samples, "randomization_samples", 1)
     tick = _progress(progress, bootstrap_samples + randomization_samples)
     quiet = _NoRestart(tick)
     common = {"seed": seed, "count_ties": count_ties, "aggregate_many": aggregate_many,
