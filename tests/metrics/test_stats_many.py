@@ -9,6 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st_h
+from hypothesis.extra import numpy as hnp
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.significance import PairedTest
 
@@ -308,3 +311,33 @@ def test_bootstrap_many_groups_systems_of_different_lengths() -> None:
     many = st.bootstrap_ci_many(values, column_mean, n_samples=200)
     for name, arr in values.items():
         assert many[name] == st.bootstrap_ci(arr, column_mean, n_samples=200)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st_h.data(), n_systems=st_h.integers(1, 4), n_segments=st_h.integers(1, 9),
+       seed=st_h.integers(0, 2**32), ties=st_h.booleans())
+def test_random_cases_batch_equals_single(data, n_systems: int, n_segments: int, seed: int, ties: bool) -> None:
+    """Random BLEU statistics (small counts: many exact ties) through the sums path."""
+    metric = BleuMetric(SacreBleuConfig(type="bleu", name="BLEU", tokenize="13a"))
+    stats = {}
+    for i in range(n_systems):
+        total = data.draw(hnp.arrays(np.int64, (n_segments, 4), elements=st_h.integers(0, 6)))
+        correct = np.minimum(total, data.draw(hnp.arrays(np.int64, (n_segments, 4), elements=st_h.integers(0, 6))))
+        lengths = data.draw(hnp.arrays(np.int64, (n_segments, 2), elements=st_h.integers(1, 9)))
+        stats[f"x{i}"] = np.concatenate([lengths, correct, total], axis=1).astype(float)
+    kwargs = {"n_samples": 64, "seed": seed, **st.fast_paths(metric)}
+    cis = st.bootstrap_ci_many(stats, metric.aggregate, **kwargs)
+    pairs = st.pairwise_randomization(stats, metric.aggregate, count_ties=ties, **kwargs)
+    for name, arr in stats.items():
+        single = st.bootstrap_ci(arr, metric.aggregate, n_samples=64, seed=seed)
+        assert (cis[name].low, cis[name].high) == (single.low, single.high)
+    for (a, b), result in pairs.items():
+        assert result == st.paired_approximate_randomization(
+            stats[a], stats[b], metric.aggregate, n_samples=64, seed=seed, count_ties=ties)
+    if n_systems > 1:
+        names = list(stats)
+        boot = st.paired_bootstrap_many(stats[names[0]], {n: stats[n] for n in names[1:]}, metric.aggregate,
+                                        count_ties=ties, **kwargs)
+        for name in names[1:]:
+            assert boot[name] == st.paired_bootstrap(stats[names[0]], stats[name], metric.aggregate,
+                                                     n_samples=64, seed=seed, count_ties=ties)
