@@ -15,6 +15,7 @@ from mtqe.errors import MetricUnavailableError
 from mtqe.metrics.base import Metric, MetricInfo, MetricInput, MetricResult
 from mtqe.errors import ConfigError
 from mtqe.metrics.configs import ChrfConfig, SacreBleuConfig, TerConfig
+from mtqe.metrics.sacrebleu_sums import bleu_from_sums, chrf_from_sums, ter_from_sums
 from mtqe.progress import Progress  # scored in one call: the caller advances it
 
 # Chinese needs character-level tokenization and Japanese a morphological analyser:
@@ -112,6 +113,11 @@ class BleuMetric(Metric):
         bleu = next(iter(self._by_tokenizer.values()), None) or BLEU(effective_order=True)
         return float(bleu._compute_score_from_stats(list(rows.sum(axis=0))).score)
 
+    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
+        """Vectorised :meth:`aggregate` on column sums ``(m, k) -> (m,)`` (mtqe.metrics.stats)."""
+        bleu = next(iter(self._by_tokenizer.values()), None) or BLEU(effective_order=True)
+        return bleu_from_sums(bleu, sums)
+
 
 class ChrfMetric(Metric):
     def __init__(self, cfg: ChrfConfig) -> None:
@@ -153,6 +159,10 @@ class ChrfMetric(Metric):
 
     def aggregate(self, rows: np.ndarray) -> float:
         return float(self._chrf._compute_score_from_stats(list(rows.sum(axis=0))).score)
+
+    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
+        """Vectorised :meth:`aggregate` on column sums ``(m, k) -> (m,)`` (mtqe.metrics.stats)."""
+        return chrf_from_sums(self._chrf, sums)
 
 
 class TerMetric(Metric):
@@ -209,3 +219,7 @@ class TerMetric(Metric):
         # Any instance aggregates the same way: edits summed over reference lengths summed.
         ter = next(iter(self._by_mode.values()), None) or TER()
         return float(ter._compute_score_from_stats(list(rows.sum(axis=0))).score)
+
+    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
+        """Vectorised :meth:`aggregate` on column sums ``(m, k) -> (m,)`` (mtqe.metrics.stats)."""
+        return ter_from_sums(sums)
