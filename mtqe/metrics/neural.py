@@ -392,6 +392,10 @@ class NeuralMetric(Metric):
         """``(n_batch, n_rows, k) -> (n_batch,)``: the same mean as :meth:`aggregate`."""
         return np.asarray(samples, dtype=np.float64)[:, :, 0].mean(axis=1)
 
+    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
+        """``(m, k) -> (m,)`` from column sums of resampled rows: the mean score (mtqe.metrics.stats)."""
+        return np.asarray(sums, dtype=np.float64)[:, 0] / n_rows
+
     # ----------------------------------------------------------------- internals
 
     def _cache_identity(self, facts: CheckpointFacts, mode: str) -> str | None:
