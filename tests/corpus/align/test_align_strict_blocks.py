@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from mtqe.corpus.align import RATIO_BANDS, align_one_to_one, ratio_band, text_length
+from mtqe.corpus.align.strict_blocks import RATIO_BANDS, align_one_to_one, ratio_band, text_length
 from mtqe.corpus.loader import load_clean_text
 from mtqe.corpus.model import Block, CleanText, Manifest
 from mtqe.errors import AlignmentError

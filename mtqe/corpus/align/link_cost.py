@@ -6,8 +6,8 @@ programme's posteriors mean something:
 * **prior** of the link shape (``-log P(shape)``): Gale & Church's 1-1 0.89, 2-1/1-2 0.089,
   1-0/0-1 0.0099 for texts that translate each other in full (:data:`FULL_PRIORS`); an
   excerpt makes 1-0 (source not covered) common instead (:data:`EXCERPT_PRIORS`);
-* **length** (:mod:`mtqe.corpus.length_model`): Gale–Church cost with the pair's calibration;
-* **anchors** (:mod:`mtqe.corpus.anchors`): ``-bonus`` per shared number/Latin token,
+* **length** (:mod:`mtqe.corpus.align.length_model`): Gale–Church cost with the pair's calibration;
+* **anchors** (:mod:`mtqe.corpus.align.anchors`): ``-bonus`` per shared number/Latin token,
   ``+penalty`` per unshared one (small: translators drop and expand acronyms);
 * **shared Han characters**, only when both languages are written with Han characters
   (ja, zh, zh-Hant): the Dice coefficient of the two spans' sets of CJK ideographs, turned
@@ -29,12 +29,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from mtqe.corpus.anchors import anchor_agreement, anchors
+from mtqe.corpus.align.anchors import anchor_agreement, anchors
+from mtqe.corpus.align.length_model import LengthModel, char_length, length_model
 from mtqe.corpus.languages import normalize_lang
-from mtqe.corpus.length_model import LengthModel, char_length, length_model
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
-    from mtqe.corpus.embeddings import CachingEmbedder, EmbedderCalibration
+    from mtqe.corpus.align.embeddings import CachingEmbedder, EmbedderCalibration
 
 Shape = tuple[int, int]
 
