@@ -65,7 +65,7 @@ def _metrics_list(args: argparse.Namespace) -> int:
 
 def _cache_stats(args: argparse.Namespace) -> int:
     from mtqe.cache_paths import default_cache_dir
-    from mtqe.corpus.embedding_store import EmbeddingStore
+    from mtqe.corpus.align.embedding_store import EmbeddingStore
     from mtqe.metrics.score_cache import ScoreCache
     from mtqe.systems.cache import TranslationCache
 

@@ -21,13 +21,13 @@ from omegaconf import DictConfig, OmegaConf
 from mtqe.cache_paths import default_cache_dir
 from mtqe.config import RunConfig
 from mtqe.config_validation import to_typed
-from mtqe.corpus.alignment_report import prepare_documents
-from mtqe.corpus.embeddings import EMBEDDING_CHOICES, resolve_embedder
+from mtqe.corpus.align.embeddings import EMBEDDING_CHOICES, resolve_embedder
+from mtqe.corpus.align.report import prepare_documents
+from mtqe.corpus.align.sentences import LOW_CONFIDENCE
 from mtqe.corpus.languages import normalize_lang
 from mtqe.corpus.loader import UNITS, default_references_dir, load_parallel_document
 from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import Manifest, ParallelDocument
-from mtqe.corpus.sentence_align import LOW_CONFIDENCE
 from mtqe.errors import ConfigError, MtqeError
 from mtqe.metrics.base import Metric
 from mtqe.metrics.configs import MetricConfig
@@ -47,7 +47,7 @@ from mtqe.systems.type_settings import (
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_UNITS = UNITS  # paragraph | sentence (mtqe.corpus.unit_align)
+SUPPORTED_UNITS = UNITS  # paragraph | sentence (mtqe.corpus.align.units)
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def _show(args: argparse.Namespace) -> int:
 
 def _align(args: argparse.Namespace) -> int:
     out = sys.stdout  # looked up per call: tests capture it
-    from mtqe.corpus.embeddings import resolve_embedder
+    from mtqe.corpus.align.embeddings import resolve_embedder
     from mtqe.corpus.loader import load_parallel_document
     from mtqe.corpus.manifest import load_manifest
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING, Mapping
 
+from mtqe.corpus.align.scoring_segments import build_segments
+from mtqe.corpus.align.sentences import LOW_CONFIDENCE
+from mtqe.corpus.align.units import UNITS, align_units
 from mtqe.corpus.cleaners import get_cleaner
 from mtqe.corpus.languages import normalize_lang
 from mtqe.corpus.model import (
@@ -16,13 +19,10 @@ from mtqe.corpus.model import (
 )
 from mtqe.corpus.paths import default_references_dir
 from mtqe.corpus.reading import read_raw_text
-from mtqe.corpus.segment_builder import build_segments
-from mtqe.corpus.sentence_align import LOW_CONFIDENCE
-from mtqe.corpus.unit_align import UNITS, align_units
 from mtqe.errors import AlignmentError, CorpusError
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
-    from mtqe.corpus.embeddings import CachingEmbedder
+    from mtqe.corpus.align.embeddings import CachingEmbedder
 
 __all__ = [
     "UNITS",
@@ -30,16 +30,10 @@ __all__ = [
     "get_document",
     "load_clean_text",
     "load_parallel_document",
-    "segment_id",
 ]
 
 # Roles that make a target-language text a counterpart of the source.
 TARGET_ROLES = ("reference", "existing")
-
-
-def segment_id(index: int) -> str:
-    """``p000``, ``p001``, …: one id per aligned block, stable while the cleaning is."""
-    return f"p{index:03d}"
 
 
 def load_clean_text(spec: TextSpec) -> CleanText:
@@ -70,8 +64,8 @@ def load_parallel_document(
     its texts in ``tgt_lang`` with role ``reference`` or ``existing``. Paragraphs align one to
     one (strict check) when the block structure agrees, n:m otherwise; the sentence unit
     aligns sentences inside aligned paragraphs. A target marked ``coverage: excerpt`` is
-    aligned sentence by sentence against the whole source. See :mod:`mtqe.corpus.unit_align`
-    and :mod:`mtqe.corpus.segment_builder`; ``embedder`` (optional) adds embedding
+    aligned sentence by sentence against the whole source. See :mod:`mtqe.corpus.align.units`
+    and :mod:`mtqe.corpus.align.scoring_segments`; ``embedder`` (optional) adds embedding
     similarity to the n:m aligners, ``low_confidence`` is the confidence below which a
     segment gets a ``low_confidence`` note.
     """

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Mapping
 
-Role = Literal["source", "reference", "existing"]
 ROLES: tuple[str, ...] = ("source", "reference", "existing")
 BlockKind = Literal["title", "heading", "paragraph"]
 
@@ -43,7 +42,6 @@ class FetchSpec:
 
 # How much of its source a target text covers: ``full`` (a translation of the whole text) or
 # ``excerpt`` (a text quoting parts of it: uncovered source is left unlinked, not forced).
-Coverage = Literal["full", "excerpt"]
 COVERAGES: tuple[str, ...] = ("full", "excerpt")
 
 

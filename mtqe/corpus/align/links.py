@@ -34,14 +34,6 @@ class Link:
         """Both sides non-empty: the link pairs text with its translation."""
         return bool(self.src_indices) and bool(self.tgt_indices)
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "src": list(self.src_indices),
-            "tgt": list(self.tgt_indices),
-            "shape": self.shape,
-            "confidence": round(self.confidence, 4),
-        }
-
 
 def check_links(links: Sequence[Link], n_src: int, n_tgt: int, *, where: str = "alignment") -> None:
     """Raise :class:`AlignmentError` unless ``links`` cover ``range(n_src)`` and ``range(n_tgt)``

@@ -4,7 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from mtqe.corpus.align import RATIO_BANDS, align_one_to_one, ratio_band, text_length
+from mtqe.corpus.align.length_model import char_length
+from mtqe.corpus.align.strict_blocks import RATIO_BANDS, align_one_to_one, ratio_band
 from mtqe.corpus.loader import load_clean_text
 from mtqe.corpus.model import Block, CleanText, Manifest
 from mtqe.errors import AlignmentError
@@ -53,7 +54,7 @@ def test_rejoined_paragraph_pairs_with_its_translation(ja: CleanText, zh: CleanT
 
 
 def test_observed_ratios_lie_well_inside_the_band(ja: CleanText, zh: CleanText) -> None:
-    ratios = [text_length(t.text) / text_length(s.text) for s, t in align_one_to_one(ja, zh)]
+    ratios = [char_length(t.text) / char_length(s.text) for s, t in align_one_to_one(ja, zh)]
     band = RATIO_BANDS[("ja", "zh")]
     assert 0.5 < min(ratios) and max(ratios) < 0.95  # the calibration documented in align.py
     assert band.low < min(ratios) * 0.7 and max(ratios) * 1.5 < band.high

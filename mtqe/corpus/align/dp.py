@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
-from mtqe.corpus.links import Link
+from mtqe.corpus.align.links import Link
 from mtqe.errors import AlignmentError
 
 # (source units, target units) of one link.

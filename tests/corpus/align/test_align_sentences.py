@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from mtqe.corpus.anchors import anchor_agreement, anchors
-from mtqe.corpus.dp_align import align_dp
-from mtqe.corpus.length_model import GALE_CHURCH_DEFAULT, LENGTH_MODELS, length_model
-from mtqe.corpus.link_cost import LinkCostParams
-from mtqe.corpus.links import Link, check_links
-from mtqe.corpus.sentence_align import align_sentences
+from mtqe.corpus.align.anchors import anchor_agreement, anchors
+from mtqe.corpus.align.dp import align_dp
+from mtqe.corpus.align.length_model import GALE_CHURCH_DEFAULT, LENGTH_MODELS, length_model
+from mtqe.corpus.align.link_cost import LinkCostParams
+from mtqe.corpus.align.links import Link, check_links
+from mtqe.corpus.align.sentences import align_sentences
 from mtqe.errors import AlignmentError
-from tests.corpus.sentence_gold import (
+from tests.corpus.align.sentence_gold import (
     GOLD_PATH,
     flat,
     gold_blocks,
@@ -106,8 +106,8 @@ def test_gold_set_is_spans_of_the_seed_files() -> None:
     rows = load_gold()
     assert len(rows) == 110
     assert sum(1 for r in rows if r["shape"] != "1-1") == 2
-    ja = Path(__file__).resolve().parents[2] / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
-    zh = Path(__file__).resolve().parents[2] / "references" / "texts" / "jpus-2022" / "zh-community.txt"
+    ja = Path(__file__).resolve().parents[3] / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
+    zh = Path(__file__).resolve().parents[3] / "references" / "texts" / "jpus-2022" / "zh-community.txt"
     ja_raw = "".join(ja.read_text(encoding="utf-8").split())
     zh_raw = zh.read_text(encoding="utf-8")
     for row in rows:
@@ -122,7 +122,7 @@ def test_gold_set_is_spans_of_the_seed_files() -> None:
 def test_sentence_gold_is_reproducible() -> None:
     script = GOLD_PATH.with_name("build_sentence_gold.py")
     proc = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False,
-                          cwd=GOLD_PATH.parents[3])
+                          cwd=GOLD_PATH.parents[4])
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

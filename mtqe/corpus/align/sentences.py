@@ -2,8 +2,8 @@
 
 ``align_sentences(src, tgt, src_lang=…, tgt_lang=…)`` returns links covering every sentence
 of both sides once, in order: 1-1, 2-1, 1-2, 3-1, 1-3, and 1-0 / 0-1 for a sentence
-with no counterpart. The search is :func:`mtqe.corpus.dp_align.align_dp`; the cost of a link
-is :class:`mtqe.corpus.link_cost.LinkCost` (Gale–Church length calibrated per language
+with no counterpart. The search is :func:`mtqe.corpus.align.dp.align_dp`; the cost of a link
+is :class:`mtqe.corpus.align.link_cost.LinkCost` (Gale–Church length calibrated per language
 pair, anchors, shared Han characters for ja/zh, optional embeddings). Each link's confidence
 is its posterior probability.
 
@@ -16,20 +16,20 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Sequence
 
-from mtqe.corpus.dp_align import align_dp
-from mtqe.corpus.link_cost import EXCERPT_PRIORS, FULL_PRIORS, LinkCost, LinkCostParams
-from mtqe.corpus.links import Link, check_links
+from mtqe.corpus.align.dp import align_dp
+from mtqe.corpus.align.link_cost import EXCERPT_PRIORS, FULL_PRIORS, LinkCost, LinkCostParams
+from mtqe.corpus.align.links import Link, check_links
+from mtqe.corpus.model import COVERAGES
 from mtqe.errors import AlignmentError
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
-    from mtqe.corpus.embeddings import CachingEmbedder
+    from mtqe.corpus.align.embeddings import CachingEmbedder
 
-__all__ = ["COVERAGES", "LOW_CONFIDENCE", "Link", "align_sentences", "params_for"]
+__all__ = ["LOW_CONFIDENCE", "Link", "align_sentences", "params_for"]
 
 # Below this posterior a link is reported as low-confidence (and excluded from scoring when
 # the run config says exclude_low_confidence: true).
 LOW_CONFIDENCE = 0.5
-COVERAGES = ("full", "excerpt")
 
 
 def params_for(coverage: str, base: LinkCostParams | None = None) -> LinkCostParams:

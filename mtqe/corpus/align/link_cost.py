@@ -6,8 +6,8 @@ programme's posteriors mean something:
 * **prior** of the link shape (``-log P(shape)``): Gale & Church's 1-1 0.89, 2-1/1-2 0.089,
   1-0/0-1 0.0099 for texts that translate each other in full (:data:`FULL_PRIORS`); an
   excerpt makes 1-0 (source not covered) common instead (:data:`EXCERPT_PRIORS`);
-* **length** (:mod:`mtqe.corpus.length_model`): Gale–Church cost with the pair's calibration;
-* **anchors** (:mod:`mtqe.corpus.anchors`): ``-bonus`` per shared number/Latin token,
+* **length** (:mod:`mtqe.corpus.align.length_model`): Gale–Church cost with the pair's calibration;
+* **anchors** (:mod:`mtqe.corpus.align.anchors`): ``-bonus`` per shared number/Latin token,
   ``+penalty`` per unshared one (small: translators drop and expand acronyms);
 * **shared Han characters**, only when both languages are written with Han characters
   (ja, zh, zh-Hant): the Dice coefficient of the two spans' sets of CJK ideographs, turned
@@ -29,20 +29,20 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from mtqe.corpus.anchors import anchor_agreement, anchors
+from mtqe.corpus.align.anchors import anchor_agreement, anchors
+from mtqe.corpus.align.length_model import LengthModel, char_length, length_model
 from mtqe.corpus.languages import normalize_lang
-from mtqe.corpus.length_model import LengthModel, char_length, length_model
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
-    from mtqe.corpus.embeddings import CachingEmbedder, EmbedderCalibration
+    from mtqe.corpus.align.embeddings import CachingEmbedder, EmbedderCalibration
 
 Shape = tuple[int, int]
 
 # Gale & Church (1993), table 5, without 2-2 and with 3-1/1-3 added at a small prior for a
 # long sentence a translator splits in three. 2-2 is left out on purpose: on jpus-2022 it
-# never occurs, and allowing it (prior 0.011) made the aligner swallow a weakly supported
-# pair into its strong neighbour (F1 0.986 instead of 1.0 on the gold set); two sentences
-# rendered as two sentences in the same order are two 1-1 links anyway. Relative weights.
+# never occurs, and allowing it made the aligner swallow a weakly supported pair into its
+# strong neighbour on the gold set (docs/corpus.md, "No 2-2 links"); two sentences rendered
+# as two sentences in the same order are two 1-1 links anyway. Relative weights.
 FULL_PRIORS: Mapping[Shape, float] = {
     (1, 1): 0.89,
     (1, 0): 0.0099 / 2,
@@ -86,7 +86,8 @@ class SimilarityCalibration:
 
 # Dice coefficient of the sets of CJK ideographs, jpus-2022 ja-mofa ↔ zh-community: "match" =
 # the 93 sentence pairs at the same position in paragraphs whose sentence counts agree,
-# "random" = 11,846 pairs of sentences from different blocks.
+# "random" = pairs of sentences from different blocks. The measured values and sample sizes
+# are in docs/corpus.md, "Calibration on the seeds".
 HAN_DICE_JA_ZH = SimilarityCalibration(0.283, 0.084, 0.067, 0.048, "ja↔zh sentences of jpus-2022")
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mtqe.corpus.alignment_eval import LinkKey, LinkScores, link_scores
-from mtqe.corpus.link_cost import LinkCostParams
-from mtqe.corpus.sentence_align import align_sentences
+from mtqe.corpus.align.gold_eval import LinkKey, LinkScores, link_scores
+from mtqe.corpus.align.link_cost import LinkCostParams
+from mtqe.corpus.align.sentences import align_sentences
 
 GOLD_PATH = Path(__file__).resolve().parent / "data" / "jpus2022_sentence_gold.jsonl"
 

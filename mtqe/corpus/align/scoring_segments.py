@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from mtqe.corpus.align.units import Unit, UnitAlignment
 from mtqe.corpus.model import AlignedSegment, AlignmentNote
 from mtqe.corpus.segment import join_sentences
-from mtqe.corpus.unit_align import Unit, UnitAlignment
 
 BLOCK_JOINER = "\n"  # n:m paragraphs stay recognisable as paragraphs inside one segment
 

@@ -7,7 +7,7 @@ gold set holds spans of the seeds only. Running this script again must reproduce
 byte for byte (``test_sentence_gold_is_reproducible``); if a cleaner or the sentence splitter
 changes the spans, the decisions have to be checked again by a person.
 
-Usage: python tests/corpus/data/build_sentence_gold.py [--check]
+Usage: python tests/corpus/align/data/build_sentence_gold.py [--check]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from mtqe.corpus.segment import split_sentences
 
 DOC, SRC, TGT, TEXT = "jpus-2022", "ja", "zh", "zh-community"
 OUT = Path(__file__).with_name("jpus2022_sentence_gold.jsonl")
-REFERENCES = Path(__file__).resolve().parents[3] / "references"
+REFERENCES = Path(__file__).resolve().parents[4] / "references"
 
 # Every block pair was read sentence by sentence. In all blocks not listed here the i-th ja
 # sentence and the i-th zh sentence say the same thing, and the counts agree: the links are

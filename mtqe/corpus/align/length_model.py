@@ -41,10 +41,9 @@ class LengthModel:
 
 
 # Calibrated on the real seeds, jpus-2022: the 32 body-paragraph pairs of MOFA ja ↔ community
-# zh (block i ↔ block i, checked by align_one_to_one). c = Σzh/Σja = 0.7006 (mean per-pair
-# ratio 0.709, sd 0.082); s2 = population variance of (zh - c·ja)/sqrt(ja) = 1.241.
-# A cross-check on 93 sentence pairs (same position in the paragraphs whose sentence counts
-# agree) gives c = 0.700, s2 = 0.90: the paragraph value is the looser of the two.
+# zh (block i ↔ block i, checked by align_one_to_one). c = Σzh/Σja; s2 = population variance
+# of (zh - c·ja)/sqrt(ja). A sentence-level cross-check gives a tighter s2, so the paragraph
+# value is the looser of the two (figures: docs/corpus.md, "Calibration on the seeds").
 LENGTH_MODELS: dict[tuple[str, str], LengthModel] = {
     ("ja", "zh"): LengthModel(0.7006, 1.241, "ja→zh, 32 paragraph pairs of jpus-2022"),
 }

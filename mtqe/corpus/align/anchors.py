@@ -8,7 +8,7 @@ and ``ＩＰＥＦ`` match their ASCII forms; Latin tokens are compared in upper
 
 They are evidence, not constraints: translators drop or expand acronyms (MOFA writes
 ``G7 及び``, the community translation ``七国集团``), so a missing anchor costs little and a
-shared one is worth a lot (see the weights in :mod:`mtqe.corpus.sentence_align`).
+shared one is worth a lot (see the weights in :mod:`mtqe.corpus.align.sentences`).
 """
 
 from __future__ import annotations
