@@ -23,7 +23,7 @@ from mtqe.config import RunConfig
 from mtqe.config_validation import to_typed
 from mtqe.corpus.alignment_report import prepare_documents
 from mtqe.corpus.embeddings import EMBEDDING_CHOICES, resolve_embedder
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.loader import UNITS, default_references_dir, load_parallel_document
 from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import Manifest, ParallelDocument

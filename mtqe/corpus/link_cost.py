@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from mtqe.corpus.anchors import anchor_agreement, anchors
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.length_model import LengthModel, char_length, length_model
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used

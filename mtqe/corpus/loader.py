@@ -6,7 +6,7 @@ import difflib
 from typing import TYPE_CHECKING, Mapping
 
 from mtqe.corpus.cleaners import get_cleaner
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.model import (
     CleanText,
     DocumentSpec,
