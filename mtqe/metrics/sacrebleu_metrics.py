@@ -36,6 +36,11 @@ def tokenizer_for(lang: str) -> str:
     return BLEU._TOKENIZER_MAP.get(sacrebleu_lang(lang), BLEU.TOKENIZER_DEFAULT)
 
 
+# sacrebleu tokenizers that split CJK text below the run of characters (for a CJK target that
+# sacrebleu has no tokenizer of its own for).
+_SPLITS_CJK = frozenset({"zh", "char", "spm", "flores101", "flores200"})
+
+
 def check_tokenizer_available(tokenize: str) -> None:
     """Fail before any work starts if a MeCab-based tokenizer cannot load."""
     if tokenize == "ja-mecab":
@@ -78,15 +83,17 @@ class BleuMetric(Metric):
         tok, standard = self.tokenizer(tgt_lang), tokenizer_for(tgt_lang)
         if not is_cjk(tgt_lang) or tok == "char":
             return []
+        if standard == BLEU.TOKENIZER_DEFAULT:  # a CJK language sacrebleu has no tokenizer for (yue)
+            if tok in _SPLITS_CJK:
+                return []
+            return [
+                f"{self.cfg.name}: sacrebleu has no tokenizer for target {tgt_lang}, so {tok!r} counts runs "
+                "of CJK characters as words; set `tokenize: zh` or `char` in the metric config"
+            ]
         if tok != standard:
             return [
                 f"{self.cfg.name}: target {tgt_lang} scored with tokenizer {tok!r}; "
                 f"{standard!r} is the standard for this language"
-            ]
-        if tok == BLEU.TOKENIZER_DEFAULT:  # a CJK language sacrebleu has no tokenizer for (yue)
-            return [
-                f"{self.cfg.name}: sacrebleu has no tokenizer for target {tgt_lang}, so 13a counts runs of "
-                "CJK characters as words; set `tokenize: zh` or `char` in the metric config"
             ]
         return []
 

@@ -56,3 +56,8 @@ def test_cjk_target_without_a_sacrebleu_tokenizer_warns() -> None:
 def test_ter_auto_asian_support_follows_the_table(lang: str) -> None:
     ter = TerMetric(TerConfig(type="ter", name="ter"))._ter(lang)
     assert ter.asian_support is is_cjk(lang)
+
+
+def test_cjk_target_without_a_sacrebleu_tokenizer_is_fine_with_a_cjk_tokenizer() -> None:
+    assert not BleuMetric(SacreBleuConfig(type="bleu", name="bleu", tokenize="zh")).warnings_for("yue")
+    assert BleuMetric(SacreBleuConfig(type="bleu", name="bleu", tokenize="intl")).warnings_for("yue")
