@@ -24,7 +24,7 @@ from mtqe.config_validation import to_typed
 from mtqe.corpus.align.embeddings import EMBEDDING_CHOICES, resolve_embedder
 from mtqe.corpus.align.report import prepare_documents
 from mtqe.corpus.align.sentences import LOW_CONFIDENCE
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.loader import UNITS, default_references_dir, load_parallel_document
 from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import Manifest, ParallelDocument

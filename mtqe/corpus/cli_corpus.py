@@ -106,7 +106,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     out = sys.stdout  # looked up per call: tests capture it
-    from mtqe.corpus.languages import normalize_lang
+    from mtqe.languages import normalize_lang
     from mtqe.corpus.loader import get_document, load_clean_text
     from mtqe.corpus.manifest import load_manifest
     from mtqe.corpus.segment import split_sentences

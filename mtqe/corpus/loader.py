@@ -9,7 +9,7 @@ from mtqe.corpus.align.scoring_segments import build_segments
 from mtqe.corpus.align.sentences import LOW_CONFIDENCE
 from mtqe.corpus.align.units import UNITS, align_units
 from mtqe.corpus.cleaners import get_cleaner
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.model import (
     CleanText,
     DocumentSpec,

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import yaml
 
 from mtqe.corpus.cleaners import CLEANERS
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.model import (
     COVERAGES,
     ROLES,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtqe.corpus.cleaners import CLEANERS
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.manifest import load_manifest, manifest_file
 from mtqe.corpus.model import COVERAGES, ROLES, TextSpec
 from mtqe.corpus.paths import default_references_dir

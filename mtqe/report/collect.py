@@ -34,7 +34,7 @@ from omegaconf import OmegaConf
 
 from mtqe.config import StatsConfig
 from mtqe.config_validation import to_typed
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.errors import MtqeError
 from mtqe.io import atomic_write_json, atomic_write_jsonl, atomic_write_text
 from mtqe.metrics import stats as st

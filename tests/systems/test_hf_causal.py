@@ -24,7 +24,8 @@ from mtqe.systems.cache import TranslationCache
 from mtqe.systems.configs import BatchingConfig, ChatCleaningConfig, HFCausalConfig
 from mtqe.systems.hf_causal import HFCausalTranslator, end_of_turn_token
 from mtqe.systems.mt_system import MTSystem
-from mtqe.systems.prompting import clean_chat_output, cut_at_stop_strings
+from mtqe.systems.causal_generation import cut_at_stop_strings
+from mtqe.systems.prompting import clean_chat_output
 from mtqe.systems.registry import build_system, validate_system_config
 from tests.tiny_models import CORPUS_EN, CORPUS_JA
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 
 
 @dataclass(frozen=True)

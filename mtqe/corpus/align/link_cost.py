@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from mtqe.corpus.align.anchors import anchor_agreement, anchors
 from mtqe.corpus.align.length_model import LengthModel, char_length, length_model
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
     from mtqe.corpus.align.embeddings import CachingEmbedder, EmbedderCalibration

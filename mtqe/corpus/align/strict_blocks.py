@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mtqe.corpus.align.length_model import char_length
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.model import Block, CleanText
 from mtqe.errors import AlignmentError
 
