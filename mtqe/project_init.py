@@ -58,7 +58,9 @@ come with mtqe, and writes its outputs to ./outputs/ (sweeps: ./multirun/).
 Examples:
   mtqe systems list
   mtqe run system=[community,example] metric=[bleu,chrf]
-  mtqe corpus add --doc my-doc --title "My document" --lang en --roles source,reference my.txt
+  mtqe corpus add my-doc --title "My document" --lang en --role source --role reference --file my.txt
+  mtqe corpus add jpus-2022 --lang en --role source --role reference --file statement.txt
+                        (a text of a bundled document: the English original of jpus-2022)
 """
 
 FILES = {

@@ -156,3 +156,6 @@ def test_the_starter_folder_is_valid(project: Path) -> None:
     plan_run(_compose(["system=[community,example]", "metric=[bleu,chrf-beta1]"]))
     _user_text(project)  # `corpus add` into the starter's `documents: {}`
     assert "zh-copy" in load_manifest().documents["jpus-2022"].texts
+    assert main(["corpus", "add", "my-doc", "--title", "Mine", "--lang", "zh", "--role", "existing",
+                 "--file", str(SEED_ZH), "--cleaner", "markdown_repost"]) == 0
+    assert load_manifest().documents["my-doc"].texts["zh-existing"].path.is_relative_to(project / "references")

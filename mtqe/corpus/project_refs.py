@@ -23,7 +23,7 @@ STARTER_MANIFEST = """\
 # it from this folder (the parent of references/). Schema: docs/corpus.md of mtqe.
 #
 # Add a text with (it copies the file to references/texts/ and records its sha256):
-#   mtqe corpus add --doc my-doc --title "My document" --lang en --roles source,reference FILE.txt
+#   mtqe corpus add my-doc --title "My document" --lang en --role source --role reference --file my.txt
 # or by hand, e.g.:
 #
 # documents:
