@@ -21,9 +21,9 @@ def _entries(conf_dirs: Path | Sequence[Path], group: str):
         for path in (folder / group).glob("*.yaml"):
             files.setdefault(path.name, path)
     for _, path in sorted(files.items()):
-        node = OmegaConf.load(path)
-        if not isinstance(node, DictConfig):  # e.g. a file that is all comments
-            continue
+        node = OmegaConf.load(path)  # a file of comments only is an empty mapping
+        if not isinstance(node, DictConfig):
+            raise MtqeError(f"{path}: expected a mapping of name → config, e.g. `my-system: {{type: ...}}`")
         for name, sub in node.items():
             yield path, str(name), sub
 

@@ -20,9 +20,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from mtqe.errors import MtqeError
-
 from mtqe.conf_paths import conf_dirs, packaged_conf_dir
+from mtqe.errors import MtqeError
 
 
 def _run(overrides: list[str]) -> int:
