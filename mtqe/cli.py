@@ -29,9 +29,11 @@ def _run(overrides: list[str]) -> int:
     import hydra
 
     from mtqe.config import register_configs
+    from mtqe.hydra_search_path import register as register_search_path
     from mtqe.run_task import run_task
 
     register_configs()
+    register_search_path()  # the user's conf/ before the packaged configs
     quiet = "--quiet" in overrides
     overrides = [o for o in overrides if o != "--quiet"] + (["quiet=true"] if quiet else [])
     main = hydra.main(version_base="1.3", config_path=str(packaged_conf_dir()), config_name="config")(run_task)

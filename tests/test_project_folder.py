@@ -16,6 +16,7 @@ from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.manifest_edit import NewText, add_text
 from mtqe.corpus.paths import BUNDLED_REFERENCES
 from mtqe.errors import ManifestError, MtqeError
+from mtqe.hydra_search_path import register as register_search_path
 from mtqe.pipeline import plan_run
 from mtqe.project_init import FILES, init_project
 from mtqe.report.versions import git_commit
@@ -36,6 +37,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _compose(overrides: list[str]):
     register_configs()
+    register_search_path()  # as `mtqe run` does
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(packaged_conf_dir()), version_base="1.3"):
