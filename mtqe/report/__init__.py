@@ -14,7 +14,7 @@ from mtqe.results import RunResult
 
 
 def write_run_outputs(
-    result: RunResult, out_dir: Path, *, config: dict[str, Any], project_dir: Path, started: str
+    result: RunResult, out_dir: Path, *, config: dict[str, Any], project_dir: Path | None, started: str
 ) -> dict[str, Path]:
     """Write every output of a run into ``out_dir`` (each file atomically); returns their paths."""
     out_dir = Path(out_dir)

@@ -24,7 +24,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def run_info(result: RunResult, *, config: dict[str, Any], project_dir: Path, started: str) -> dict[str, Any]:
+def run_info(result: RunResult, *, config: dict[str, Any], project_dir: Path | None, started: str) -> dict[str, Any]:
     systems = {}
     for row in result.rows:
         key = f"{row.document}/{row.pair}/{row.system}"

@@ -25,8 +25,10 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
-def git_commit(start: Path) -> str | None:
+def git_commit(start: Path | None) -> str | None:
     """The checkout's commit (with ``-dirty`` if modified), or None outside a git checkout."""
+    if start is None:  # an installed mtqe: no commit of its own
+        return None
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=start, capture_output=True, text=True, timeout=10

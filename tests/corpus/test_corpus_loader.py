@@ -10,7 +10,7 @@ from mtqe.corpus.model import Manifest
 from mtqe.errors import AlignmentError, CorpusError
 from mtqe.io import sha256_file
 
-REPO_REFERENCES = Path(__file__).resolve().parents[2] / "references"
+REPO_REFERENCES = Path(__file__).resolve().parents[2] / "mtqe" / "references"
 
 
 def test_jpus_2022_ja_to_zh(manifest: Manifest) -> None:

@@ -11,7 +11,7 @@ from mtqe.metrics.base import MetricInput
 from mtqe.metrics.configs import ChrfConfig, SacreBleuConfig
 from mtqe.metrics.sacrebleu_metrics import BleuMetric, ChrfMetric, tokenizer_for
 
-TEXTS = Path(__file__).resolve().parents[2] / "references" / "texts"
+TEXTS = Path(__file__).resolve().parents[2] / "mtqe" / "references" / "texts"
 
 
 def _lines(name: str, n: int) -> list[str]:

@@ -23,7 +23,7 @@ from mtqe.metrics.sacrebleu_sums import bleu_from_sums, chrf_from_sums, ter_from
 from mtqe.metrics.stats import column_mean, column_mean_many
 
 REPO = Path(__file__).resolve().parents[2]
-SEED_TEXT = REPO / "references" / "texts" / "jpus-2022" / "zh-community.txt"
+SEED_TEXT = REPO / "mtqe" / "references" / "texts" / "jpus-2022" / "zh-community.txt"
 
 
 def seed_sentences(n: int) -> list[str]:

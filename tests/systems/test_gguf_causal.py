@@ -27,7 +27,7 @@ from mtqe.systems.prompting import first_line as clean_output
 from mtqe.systems.prompting import language_name
 
 # The real jpus-2022 Japanese text (byte for byte the shared seed 002_59b1b8599d62ebc0.txt).
-SEED_002 = Path(__file__).resolve().parents[2] / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
+SEED_002 = Path(__file__).resolve().parents[2] / "mtqe" / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
 JA_ZH_SHOTS = [
     {"source": "私は毎朝コーヒーを飲みます。", "target": "我每天早上喝咖啡。"},
     {"source": "東京は日本の首都です。", "target": "东京是日本的首都。"},
@@ -438,7 +438,7 @@ def test_prompts_beyond_the_context_are_counted_never_cut(tiny_gguf: Path, tmp_p
 
 # -- the real embedded model (slow) ----------------------------------------------------------
 
-SYSTEM_YAML = Path(__file__).resolve().parents[2] / "conf" / "system" / "gemma-3-270m.yaml"
+SYSTEM_YAML = Path(__file__).resolve().parents[2] / "mtqe" / "conf" / "system" / "gemma-3-270m.yaml"
 
 
 @pytest.fixture(scope="module")

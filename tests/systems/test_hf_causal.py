@@ -29,7 +29,7 @@ from mtqe.systems.prompting import clean_chat_output
 from mtqe.systems.registry import build_system, validate_system_config
 from tests.tiny_models import CORPUS_EN, CORPUS_JA
 
-CONF_SYSTEM = Path(__file__).resolve().parents[2] / "conf" / "system"
+CONF_SYSTEM = Path(__file__).resolve().parents[2] / "mtqe" / "conf" / "system"
 SOURCES = [CORPUS_JA[0], CORPUS_JA[2], "山", "", CORPUS_JA[7] + CORPUS_JA[8], CORPUS_EN[1]]
 
 

@@ -106,8 +106,8 @@ def test_gold_set_is_spans_of_the_seed_files() -> None:
     rows = load_gold()
     assert len(rows) == 110
     assert sum(1 for r in rows if r["shape"] != "1-1") == 2
-    ja = Path(__file__).resolve().parents[3] / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
-    zh = Path(__file__).resolve().parents[3] / "references" / "texts" / "jpus-2022" / "zh-community.txt"
+    ja = Path(__file__).resolve().parents[3] / "mtqe" / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
+    zh = Path(__file__).resolve().parents[3] / "mtqe" / "references" / "texts" / "jpus-2022" / "zh-community.txt"
     ja_raw = "".join(ja.read_text(encoding="utf-8").split())
     zh_raw = zh.read_text(encoding="utf-8")
     for row in rows:

@@ -23,7 +23,7 @@ from mtqe.corpus.segment import split_sentences
 
 DOC, SRC, TGT, TEXT = "jpus-2022", "ja", "zh", "zh-community"
 OUT = Path(__file__).with_name("jpus2022_sentence_gold.jsonl")
-REFERENCES = Path(__file__).resolve().parents[4] / "references"
+REFERENCES = Path(__file__).resolve().parents[4] / "mtqe" / "references"
 
 # Every block pair was read sentence by sentence. In all blocks not listed here the i-th ja
 # sentence and the i-th zh sentence say the same thing, and the counts agree: the links are
