@@ -9,7 +9,7 @@ Hydra's ``.hydra/config.yaml``. A job ended in one of three ways, told apart by 
 * neither — did not finish: still running, or killed (out of memory, time limit, node
   failure) before it could write anything.
 
-``mtqe collect`` (:mod:`mtqe.report.collect`) turns the last two into ``status=error`` rows.
+``mtqe collect`` (:mod:`mtqe.collect`) turns the last two into ``status=error`` rows.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def unfinished_reason(job: Job, sweep_dir: Path) -> str:
 # --------------------------------------------------------------------------- the merge
 
 
-MERGE_FILE = "sweep.json"  # written by mtqe.report.collect, with the merged leaderboard.csv
+MERGE_FILE = "sweep.json"  # written by mtqe.collect, with the merged leaderboard.csv
 
 
 def is_sweep_dir(path: Path) -> bool:
