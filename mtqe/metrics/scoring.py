@@ -159,7 +159,17 @@ def significance(
     )
 
 
-def _paired_vs_baseline(rows, ok, name, metric, cfg, other_refs, paired, notes) -> None:
+def _paired_vs_baseline(
+    rows: Sequence[SystemResult],
+    ok: list[int],
+    name: str,
+    metric: Metric,
+    cfg: StatsConfig,
+    other_refs: OtherRefsFn,
+    paired: dict[int, dict[str, Any]],
+    notes: dict[int, list[str]],
+) -> None:
+    """Fill ``paired[i][name]`` and ``notes[i]`` for the ``ok`` rows (indices into ``rows``)."""
     base_i = next((i for i in ok if rows[i].system == cfg.baseline), None)
     if base_i is None:
         return
