@@ -27,6 +27,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from mtqe.errors import MtqeError
 from mtqe.io import atomic_write_json
+from mtqe.results import RESULTS_FILE
 
 ERROR_FILE = "error.json"
 ERROR_FORMAT = 1
@@ -207,7 +208,8 @@ def merge_outdated(sweep_dir: Path) -> str | None:
         info = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return f"{record} is unreadable"
-    if not isinstance(info, dict) or "metric_info" not in info or not isinstance(info.get("jobs"), list):
+    if (not isinstance(info, dict) or "metric_info" not in info or not isinstance(info.get("jobs"), list)
+            or not (sweep_dir / RESULTS_FILE).is_file()):
         return "the merge was written by an older mtqe"
     listed = {str(j.get("dir")) for j in info["jobs"] if isinstance(j, dict)}
     present = {p.parent.parent.name for p in sweep_dir.glob("*/.hydra/config.yaml")}
