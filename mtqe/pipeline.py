@@ -12,7 +12,7 @@ import logging
 import time
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from mtqe.metrics.configs import MetricConfig
 from mtqe.metrics.registry import build_metric, validate_metric_config
 from mtqe.metrics.sacrebleu_metrics import BleuMetric, check_tokenizer_available
 from mtqe.metrics.scoring import add_statistics, score_row
-from mtqe.results import RunResult, SystemResult
+from mtqe.results import DocumentTexts, RunResult, SystemResult
 from mtqe.systems.base import NoProgress, Progress, System, SystemOutput
 from mtqe.systems.cache import TranslationCache
 from mtqe.systems.configs import SystemConfig, supports_pair
@@ -141,17 +141,17 @@ def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> Syste
     label = f"{system.name} {doc.document} {doc.src_lang}→{doc.tgt_lang}"
     tick = reporter.progress(label, len(doc.segments) if system.kind == "existing" else 0)
     try:
-        row.output = system.produce(doc, progress=tick)
-        _check_output(row.output, doc)
+        output = system.produce(doc, progress=tick)
+        _check_output(output, doc)
+        return replace(row, output=output)
     except Exception as exc:  # noqa: BLE001 — a failed system is a row with its error, not a crash
-        row.status = "error"
-        row.error = f"{type(exc).__name__}: {exc}"
-        reporter.warning(f"{system.name} failed on {doc.document}: {row.error}")
+        error = f"{type(exc).__name__}: {exc}"
+        reporter.warning(f"{system.name} failed on {doc.document}: {error}")
         if not isinstance(exc, MtqeError):
             log.error("traceback for %s:\n%s", system.name, traceback.format_exc())
+        return replace(row, status="error", error=error)
     finally:
         reporter.done(label)
-    return row
 
 
 def _check_output(output: SystemOutput, doc: ParallelDocument) -> None:
@@ -194,12 +194,7 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
         finally:
             system.close()  # free the model before the next one loads
     timings["translate_s"] = time.perf_counter() - t0
-    for row in rows:
-        if prepared.excluded.get(row.document):
-            row.notes.append(
-                f"{len(prepared.excluded[row.document])} low-confidence {plan.run.unit} link(s) excluded "
-                "from scoring (run.json facts.alignment)"
-            )
+    rows = [_with_exclusion_note(row, prepared.excluded, plan.run.unit) for row in rows]
 
     t0 = time.perf_counter()
     metrics: dict[str, Metric] = {
@@ -211,34 +206,54 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
     ticks = {name: reporter.progress(label, to_score) for name, label in labels.items()}
     for tick in ticks.values():
         tick.start(to_score)
+    scored: list[SystemResult] = []
     try:
         for doc in docs:
-            doc_rows = [r for r in rows if r.document == doc.document]
-            for row in doc_rows:
-                if row.status == "ok":
-                    reporter.info(f"scoring {row.system} on {doc.document}")
-                    score_row(doc, row, metrics, progress=ticks)
-            add_statistics(doc, doc_rows, metrics, plan.run.stats)
+            scored += add_statistics(
+                doc, [_score(doc, r, metrics, ticks, reporter) for r in rows if r.document == doc.document],
+                metrics, plan.run.stats,
+            )
     finally:
         for label in labels.values():
             reporter.done(label)
         for metric in metrics.values():
             metric.close()
     timings["score_s"] = time.perf_counter() - t0
-    _report_unavailable(rows, reporter)
+    _report_unavailable(scored, reporter)
     return RunResult(
-        rows=rows,
-        metric_names=list(metrics),
+        rows=tuple(scored),
+        metric_names=tuple(metrics),
         metric_info={n: m.info for n, m in metrics.items()},
         baseline=plan.run.stats.baseline,
-        segment_ids={d.document: [s.seg_id for s in d.segments] for d in docs},
-        sources={d.document: d.sources for d in docs},
-        references={d.document: {r: d.target_segments(r) for r in d.targets} for d in docs},
+        texts=tuple(
+            DocumentTexts(
+                document=d.document, src_lang=d.src_lang, tgt_lang=d.tgt_lang,
+                segment_ids=tuple(s.seg_id for s in d.segments), sources=tuple(d.sources),
+                references={r: tuple(d.target_segments(r)) for r in d.targets},
+            )
+            for d in docs
+        ),
         timings=timings,
         warnings=list(plan.warnings) + prepared.warnings,
         facts={"cache_dir": str(plan.cache_dir) if plan.cache_dir else None, "alignment": prepared.facts,
                "system_settings_by_type": plan.type_settings},
     )
+
+
+def _with_exclusion_note(row: SystemResult, excluded: Mapping[str, Any], unit: str) -> SystemResult:
+    if not excluded.get(row.document):
+        return row
+    note = (f"{len(excluded[row.document])} low-confidence {unit} link(s) excluded "
+            "from scoring (run.json facts.alignment)")
+    return replace(row, notes=(*row.notes, note))
+
+
+def _score(doc: ParallelDocument, row: SystemResult, metrics: Mapping[str, Metric],
+           ticks: Mapping[str, Progress], reporter: Reporter) -> SystemResult:
+    if row.status != "ok":
+        return row
+    reporter.info(f"scoring {row.system} on {doc.document}")
+    return score_row(doc, row, metrics, progress=ticks)
 
 
 def _report_unavailable(rows: list[SystemResult], reporter: Reporter) -> None:
