@@ -39,6 +39,7 @@ from mtqe.systems.base import NoProgress, Progress, System, SystemOutput
 from mtqe.systems.cache import TranslationCache
 from mtqe.systems.configs import SystemConfig, supports_pair
 from mtqe.systems.registry import build_system, validate_system_config
+from mtqe.systems.text_systems import text_systems
 from mtqe.systems.type_settings import (
     apply_type_settings,
     check_type_settings,
@@ -89,8 +90,6 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
         raise ConfigError(f"unit={run.unit!r} is not supported (supported: {', '.join(SUPPORTED_UNITS)})")
     if run.align_embeddings not in EMBEDDING_CHOICES:
         raise ConfigError(f"align_embeddings={run.align_embeddings!r}: choose one of {', '.join(EMBEDDING_CHOICES)}")
-    if not run.system:
-        raise ConfigError("no system selected: choose some, e.g. `system=[community,gemma-3-270m]`")
     if not run.documents:
         raise ConfigError("no document selected: set `documents=[jpus-2022]`")
     refs_dir = Path(run.references_dir) if run.references_dir else default_references_dir()
@@ -110,6 +109,9 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
             if applied:
                 type_settings[name] = applied
         systems[name] = validate_system_config(name, node)
+    systems.update(text_systems(manifest, run.documents, src, tgt, systems, _plain(run.existing_systems)))
+    if not systems:
+        raise ConfigError("no system selected: choose some, e.g. `system=[community,gemma-3-270m]`")
     for name, scfg in systems.items():
         if not supports_pair(scfg, src, tgt):
             raise ConfigError(
@@ -131,6 +133,11 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
     return RunPlan(run, manifest, src, tgt, systems, metrics, cache_dir, tuple(warnings), type_settings)
 
 
+def _plain(value: Any) -> Any:
+    """A list from an OmegaConf ListConfig (``existing_systems=[a,b]``), other values unchanged."""
+    return OmegaConf.to_object(value) if OmegaConf.is_config(value) else value
+
+
 def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> SystemResult:
     row = SystemResult(
         document=doc.document, src_lang=doc.src_lang, tgt_lang=doc.tgt_lang, system=system.name,
@@ -141,6 +148,7 @@ def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> Syste
     try:
         row.output = system.produce(doc, progress=tick)
         _check_output(row.output, doc)
+        row.notes.extend(_empty_output_notes(row.output, doc))
     except Exception as exc:  # noqa: BLE001 — a failed system is a row with its error, not a crash
         row.status = "error"
         row.error = f"{type(exc).__name__}: {exc}"
@@ -150,6 +158,15 @@ def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> Syste
     finally:
         reporter.done(label)
     return row
+
+
+def _empty_output_notes(output: SystemOutput, doc: ParallelDocument) -> list[str]:
+    """An empty hypothesis for a non-empty source is scored as empty; say how many there are."""
+    empty = [s.seg_id for s, hyp in zip(doc.segments, output.hypotheses) if s.source.strip() and not hyp.strip()]
+    if not empty:
+        return []
+    shown = ", ".join(empty[:5]) + (", …" if len(empty) > 5 else "")
+    return [f"{len(empty)} empty hypothesis segment(s) scored as empty ({shown})"]
 
 
 def _check_output(output: SystemOutput, doc: ParallelDocument) -> None:
