@@ -36,6 +36,13 @@ def add_actions(actions: argparse._SubParsersAction, common: argparse.ArgumentPa
     wmt.add_argument("--title", default=None)
     wmt.set_defaults(func=_import_wmt)
 
+    sb = actions.add_parser("import-sacrebleu", parents=[common],
+                            help="register a sacrebleu test set by name (online; offline only from its cache)")
+    sb.add_argument("doc", help="new document id")
+    sb.add_argument("testset", help="sacrebleu test set name, e.g. wmt22")
+    sb.add_argument("langpair", help="e.g. en-zh")
+    sb.set_defaults(func=_import_sacrebleu)
+
     remove = actions.add_parser("remove", parents=[common], help="remove a document or one text (and its files)")
     remove.add_argument("target", help="DOC or DOC/TEXT")
     remove.set_defaults(func=_remove)
@@ -63,6 +70,14 @@ def _import_wmt(args: argparse.Namespace) -> int:
 
     added = import_wmt(args.doc, args.file, references=args.references, title=args.title)
     print(f"imported {args.file.name} as {args.doc}: {len(added)} texts ({', '.join(added)})", file=sys.stdout)
+    return 0
+
+
+def _import_sacrebleu(args: argparse.Namespace) -> int:
+    from mtqe.corpus.testsets.sacrebleu_import import import_sacrebleu
+
+    added = import_sacrebleu(args.doc, args.testset, args.langpair, references=args.references)
+    print(f"imported sacrebleu {args.testset} {args.langpair} as {args.doc}: {len(added)} texts", file=sys.stdout)
     return 0
 
 
