@@ -39,6 +39,11 @@ class RunConfig:
     documents: list[str] = field(default_factory=lambda: ["jpus-2022"])
     pair: PairConfig = field(default_factory=PairConfig)
     system: dict[str, Any] = field(default_factory=dict)
+    existing_systems: Any = field(
+        default="all",
+        metadata={"help": "existing texts of the documents scored as systems without YAML: all | none | "
+                  "[names] (mtqe/systems/text_systems.py)"},
+    )
     system_settings_by_type: dict[str, Any] = field(
         default_factory=dict,
         metadata={"help": "settings merged over every selected system of a type, keyed by system type, e.g. "

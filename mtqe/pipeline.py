@@ -39,6 +39,7 @@ from mtqe.systems.base import NoProgress, Progress, System, SystemOutput
 from mtqe.systems.cache import TranslationCache
 from mtqe.systems.configs import SystemConfig, supports_pair
 from mtqe.systems.registry import build_system, validate_system_config
+from mtqe.systems.text_systems import text_systems
 from mtqe.systems.type_settings import (
     apply_type_settings,
     check_type_settings,
@@ -89,8 +90,6 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
         raise ConfigError(f"unit={run.unit!r} is not supported (supported: {', '.join(SUPPORTED_UNITS)})")
     if run.align_embeddings not in EMBEDDING_CHOICES:
         raise ConfigError(f"align_embeddings={run.align_embeddings!r}: choose one of {', '.join(EMBEDDING_CHOICES)}")
-    if not run.system:
-        raise ConfigError("no system selected: choose some, e.g. `system=[community,gemma-3-270m]`")
     if not run.documents:
         raise ConfigError("no document selected: set `documents=[jpus-2022]`")
     # No references_dir: the bundled manifest with ./references/manifest.yaml on top.
@@ -112,6 +111,9 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
             if applied:
                 type_settings[name] = applied
         systems[name] = validate_system_config(name, node)
+    systems.update(text_systems(manifest, run.documents, src, tgt, systems, _plain(run.existing_systems)))
+    if not systems:
+        raise ConfigError("no system selected: choose some, e.g. `system=[community,gemma-3-270m]`")
     for name, scfg in systems.items():
         if not supports_pair(scfg, src, tgt):
             raise ConfigError(
@@ -133,6 +135,11 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
     return RunPlan(run, manifest, src, tgt, systems, metrics, cache_dir, tuple(warnings), type_settings)
 
 
+def _plain(value: Any) -> Any:
+    """A list from an OmegaConf ListConfig (``existing_systems=[a,b]``), other values unchanged."""
+    return OmegaConf.to_object(value) if OmegaConf.is_config(value) else value
+
+
 def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> SystemResult:
     row = SystemResult(
         document=doc.document, src_lang=doc.src_lang, tgt_lang=doc.tgt_lang, system=system.name,
@@ -143,7 +150,7 @@ def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> Syste
     try:
         output = system.produce(doc, progress=tick)
         _check_output(output, doc)
-        return replace(row, output=output)
+        return replace(row, output=output, notes=(*row.notes, *_empty_output_notes(output, doc)))
     except Exception as exc:  # noqa: BLE001 — a failed system is a row with its error, not a crash
         error = f"{type(exc).__name__}: {exc}"
         reporter.warning(f"{system.name} failed on {doc.document}: {error}")
@@ -152,6 +159,15 @@ def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> Syste
         return replace(row, status="error", error=error)
     finally:
         reporter.done(label)
+
+
+def _empty_output_notes(output: SystemOutput, doc: ParallelDocument) -> list[str]:
+    """An empty hypothesis for a non-empty source is scored as empty; say how many there are."""
+    empty = [s.seg_id for s, hyp in zip(doc.segments, output.hypotheses) if s.source.strip() and not hyp.strip()]
+    if not empty:
+        return []
+    shown = ", ".join(empty[:5]) + (", …" if len(empty) > 5 else "")
+    return [f"{len(empty)} empty hypothesis segment(s) scored as empty ({shown})"]
 
 
 def _check_output(output: SystemOutput, doc: ParallelDocument) -> None:

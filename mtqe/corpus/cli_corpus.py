@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mtqe.corpus.model import COVERAGES, ROLES, ParallelDocument
+from mtqe.corpus.testsets.cli import add_actions as add_testset_actions
 from mtqe.errors import CorpusError
 
 EXAMPLES = __doc__.split("Examples::", 1)[1].split("Library code", 1)[0]
@@ -85,6 +86,8 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument("--text", default=None, help="text id when the language has several fetchable texts")
     fetch.add_argument("--timeout", type=float, default=60.0)
     fetch.set_defaults(func=_fetch)
+
+    add_testset_actions(actions, common)
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from mtqe.corpus.model import (
 )
 from mtqe.corpus.paths import default_references_dir
 from mtqe.corpus.reading import read_raw_text
+from mtqe.corpus.testsets.line_document import build_line_document
 from mtqe.errors import AlignmentError, CorpusError
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
@@ -69,9 +70,12 @@ def load_parallel_document(
     similarity to the n:m aligners, ``low_confidence`` is the confidence below which a
     segment gets a ``low_confidence`` note.
     """
+    source_spec, targets = _select_texts(manifest, doc_id, src_lang, tgt_lang)
+    document = get_document(manifest, doc_id)
+    if document.segmentation == "lines":  # a test set: line i is segment i, whatever `unit` says
+        return build_line_document(document, source_spec, targets)
     if unit not in UNITS:
         raise CorpusError(f"Unknown unit {unit!r}; choose one of {', '.join(UNITS)}.")
-    source_spec, targets = _select_texts(manifest, doc_id, src_lang, tgt_lang)
     source = load_clean_text(source_spec)
     alignments = {
         spec.text_id: align_units(source, load_clean_text(spec), unit=unit, coverage=spec.coverage, embedder=embedder)

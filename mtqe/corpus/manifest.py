@@ -21,8 +21,10 @@ from mtqe.languages import normalize_lang
 from mtqe.corpus.model import (
     COVERAGES,
     ROLES,
+    SEGMENTATIONS,
     DocumentSpec,
     FetchSpec,
+    LineInfoSpec,
     Manifest,
     Provenance,
     TextSpec,
@@ -44,7 +46,15 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 _TOP_KEYS = {"schema_version": True, "documents": True}  # key -> required
-_DOCUMENT_KEYS = {"title": True, "date": False, "notes": False, "texts": True}
+_DOCUMENT_KEYS = {
+    "title": True,
+    "date": False,
+    "notes": False,
+    "texts": True,
+    "segmentation": False,  # aligned (default) | lines (a pre-segmented test set)
+    "line_info": False,  # {file, sha256}: per-line document ids / domains of a `lines` document
+}
+_LINE_INFO_KEYS = {"file": True, "sha256": True}
 _TEXT_KEYS = {
     "lang": True,
     "roles": True,
@@ -54,6 +64,7 @@ _TEXT_KEYS = {
     "provenance": True,
     "coverage": False,  # full (default) | excerpt
     "fetch": False,  # {url, sha256}: the file may be absent until `mtqe corpus fetch`
+    "name": False,  # display name as a system (keeps case: "GPT-4"); default: the text id
 }
 _FETCH_KEYS = {"url": True, "sha256": True}
 _PROVENANCE_KEYS = {
@@ -227,7 +238,27 @@ class _Validator:
             used_files[spec.path] = spec.qualified_id
             texts[text_id] = spec
         self.one_source_per_language(where, texts)
-        return DocumentSpec(doc_id=doc_id, title=title, texts=texts, date=self.date(doc.get("date"), f"{where}.date"))
+        segmentation = self.segmentation(doc.get("segmentation"), f"{where}.segmentation")
+        line_info = self.line_info(doc.get("line_info"), f"{where}.line_info")
+        if line_info is not None and segmentation != "lines":
+            raise self.fail(f"{where}.line_info", "only a document with `segmentation: lines` has per-line ids")
+        return DocumentSpec(
+            doc_id=doc_id, title=title, texts=texts, date=self.date(doc.get("date"), f"{where}.date"),
+            segmentation=segmentation, line_info=line_info,
+        )
+
+    def segmentation(self, value: Any, where: str) -> str:
+        if value is None:
+            return "aligned"
+        if value not in SEGMENTATIONS:
+            raise self.fail(where, f"unknown segmentation {value!r}; use one of {', '.join(SEGMENTATIONS)}")
+        return str(value)
+
+    def line_info(self, value: Any, where: str) -> LineInfoSpec | None:
+        if value is None:
+            return None
+        body = self.mapping(value, where, _LINE_INFO_KEYS)
+        return LineInfoSpec(path=self.file(body["file"], f"{where}.file"), sha256=self.sha256(body["sha256"], f"{where}.sha256"))
 
     def text(self, doc_id: str, text_id: str, body: Any) -> TextSpec:
         where = f"documents.{doc_id}.texts.{text_id}"
@@ -248,6 +279,7 @@ class _Validator:
             provenance=self.provenance(text["provenance"], f"{where}.provenance"),
             coverage=self.coverage(text.get("coverage"), f"{where}.coverage"),
             fetch=fetch,
+            name=self.optional_string(text.get("name"), f"{where}.name"),
         )
 
     def text_sha256(self, value: Any, fetch: FetchSpec | None, where: str) -> str:
