@@ -71,8 +71,10 @@ def _cache_stats(args: argparse.Namespace) -> int:
 
     root = Path(args.cache_dir or default_cache_dir())
     path = root / "translations.sqlite"
+    # Read only: stats never create or change a cache (and so work on a read-only folder).
     if path.exists():
-        stats = TranslationCache(path).stats()
+        cache = TranslationCache(path, read_only=True)
+        stats = cache.stats()
         print(f"{stats.path}: {stats.entries} translations, {stats.identities} model configurations, "
               f"{stats.size_bytes / 1e6:.1f} MB")
         for identity, n in stats.per_identity:
@@ -82,8 +84,10 @@ def _cache_stats(args: argparse.Namespace) -> int:
     for name, store_type, what in (("scores.sqlite", ScoreCache, "segment scores"),
                                    ("embeddings.sqlite", EmbeddingStore, "alignment embeddings")):
         if (root / name).exists():
-            store = store_type(root / name)
-            print(f"{store.path}: {store.count()} {what}, {store.size_bytes() / 1e6:.1f} MB")
+            store = store_type(root / name, read_only=True)
+            with store.guard():
+                count = store.count()
+            print(f"{store.path}: {count} {what}, {store.size_bytes() / 1e6:.1f} MB")
     for name, what in (("gguf-converted", "converted GGUF models"), ("ct2", "CTranslate2 models")):
         folder = root / name
         if folder.is_dir():
