@@ -35,8 +35,9 @@ def _run(overrides: list[str]) -> int:
     from mtqe.run_task import run_task
 
     register_configs()
-    quiet = "--quiet" in overrides
-    overrides = [o for o in overrides if o != "--quiet"] + (["quiet=true"] if quiet else [])
+    # mtqe's own flags become config overrides (Hydra would reject them).
+    flags = {"--quiet": "quiet=true", "--overwrite": "overwrite=true", "--allow-partial": "allow_partial=true"}
+    overrides = [o for o in overrides if o not in flags] + [flags[o] for o in flags if o in overrides]
     main = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")(run_task)
     saved_argv = sys.argv
     sys.argv = ["mtqe run", *overrides]
@@ -119,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
-        "run", help="run an experiment (Hydra overrides follow; --quiet hides progress)", add_help=False
+        "run", help="run an experiment (Hydra overrides follow; --quiet hides progress; --overwrite reuses a "
+        "run directory; --allow-partial exits 0 when a system failed; exit codes: docs/reliability.md)",
+        add_help=False
     )
     run.set_defaults(func=None)
 

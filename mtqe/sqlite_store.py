@@ -59,7 +59,7 @@ def cache_error(path: Path, exc: BaseException) -> CacheError:
     text = str(exc).lower()
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or any(s in text for s in _FULL):
         return DiskFullError(
-            f"no space left to write the cache {path}: free space on {_mount_point(path.parent)}, "
+            f"no space left to write the cache {path}: free space on {mount_point(path.parent)}, "
             f"or set cache_dir=<a folder on another disk> (or use_cache=false)"
         )
     if isinstance(exc, PermissionError) or isinstance(exc, OSError) and exc.errno == errno.EROFS \
@@ -82,7 +82,8 @@ def cache_error(path: Path, exc: BaseException) -> CacheError:
                       "or set cache_dir=<another folder>")
 
 
-def _mount_point(path: Path) -> Path:
+def mount_point(path: Path) -> Path:
+    """The mount point holding ``path`` (what to free space on)."""
     path = Path(os.path.abspath(path))
     while not path.exists() and path != path.parent:
         path = path.parent

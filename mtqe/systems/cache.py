@@ -115,6 +115,11 @@ class TranslationCache(SQLiteStore):
             ).fetchall()
         return CacheStats(self.path, entries, len(per), self.size_bytes(), [(j, n) for j, n in per])
 
+    def count_since(self, since: float) -> int:
+        """Rows written at or after the Unix time ``since`` (what an interrupted run kept)."""
+        with self.guard(), closing(self._connect()) as conn:
+            return conn.execute("SELECT COUNT(*) FROM translations WHERE created >= ?", (since,)).fetchone()[0]
+
     def prune(self, *, older_than_days: float | None = None, model_substring: str | None = None) -> int:
         """Delete entries older than N days and/or whose identity mentions a model; returns count."""
         clauses, params = [], []
