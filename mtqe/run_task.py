@@ -62,6 +62,9 @@ def run_task(cfg: DictConfig) -> None:
             _run(cfg, out_dir, state)
     except KeyboardInterrupt:
         _interrupted(out_dir, state)
+    except PartialRunError as exc:  # the run finished: no error.json, only the exit status
+        print(f"mtqe: error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     except Exception as exc:  # noqa: BLE001 — recorded in error.json, then re-raised or the sweep goes on
         exc = as_user_error(exc, state.get("cache_dir"))
         if _record_failure(exc, out_dir, hydra_cfg):
@@ -69,7 +72,7 @@ def run_task(cfg: DictConfig) -> None:
         if isinstance(exc, MtqeError):
             # One line, even with --quiet: an error is never silent.
             print(f"mtqe: error: {exc}", file=sys.stderr)
-            raise SystemExit(1 if isinstance(exc, PartialRunError) else 2) from None
+            raise SystemExit(2) from None
         print(f"mtqe: internal error: {type(exc).__name__}: {exc}. This is a bug in mtqe, not in your "
               "input: please report it with the traceback below.", file=sys.stderr)
         raise
@@ -100,7 +103,9 @@ def _run(cfg: DictConfig, out_dir: Path, state: dict[str, object]) -> None:
     print_summary(reporter.console, result, out_dir)
     reporter.console.print(f"leaderboard: {paths['leaderboard']}\nreport: {html}")
     failed = sorted({r.system for r in result.rows if r.status == "error"})
-    if failed and not plan.run.allow_partial:
+    # A sweep reports failed jobs itself (mtqe.hydra_callbacks); its jobs' error rows are merged.
+    multirun = HydraConfig.get().mode == RunMode.MULTIRUN
+    if failed and not plan.run.allow_partial and not multirun:
         raise PartialRunError(
             f"{len(failed)} system(s) failed: {', '.join(failed)} (their rows in {paths['leaderboard']} say "
             "why; the log file in the run directory has the details). The other results were written; "

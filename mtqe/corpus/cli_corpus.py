@@ -86,7 +86,8 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument("doc")
     fetch.add_argument("--lang", required=True)
     fetch.add_argument("--text", default=None, help="text id when the language has several fetchable texts")
-    fetch.add_argument("--timeout", type=float, default=60.0)
+    fetch.add_argument("--timeout", type=float, default=60.0, help="seconds per connect or read")
+    fetch.add_argument("--deadline", type=float, default=300.0, help="seconds for the whole download")
     fetch.set_defaults(func=_fetch)
 
 
@@ -219,7 +220,8 @@ def _fetch(args: argparse.Namespace) -> int:
     out = sys.stdout  # looked up per call: tests capture it
     from mtqe.corpus.fetch import fetch_text
 
-    _, message = fetch_text(args.doc, args.lang, references=args.references, text_id=args.text, timeout=args.timeout)
+    _, message = fetch_text(args.doc, args.lang, references=args.references, text_id=args.text,
+                             timeout=args.timeout, deadline=args.deadline)
     print(message, file=out)
     return 0
 
