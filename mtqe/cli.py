@@ -77,7 +77,7 @@ def _cache_stats(args: argparse.Namespace) -> int:
         cache = TranslationCache(path, read_only=True)
         stats = cache.stats()
         print(f"{stats.path}: {stats.entries} translations, {stats.identities} model configurations, "
-              f"{stats.size_bytes / 1e6:.1f} MB")
+              f"{stats.size_bytes / 1e6:.1f} MB{_unread_wal_note(cache)}")
         for identity, n in stats.per_identity:
             print(f"  {n:6d}  {identity[:160]}")
     else:
@@ -88,7 +88,7 @@ def _cache_stats(args: argparse.Namespace) -> int:
             store = store_type(root / name, read_only=True)
             with store.guard():
                 count = store.count()
-            print(f"{store.path}: {count} {what}, {store.size_bytes() / 1e6:.1f} MB")
+            print(f"{store.path}: {count} {what}, {store.size_bytes() / 1e6:.1f} MB{_unread_wal_note(store)}")
     for name, what in (("gguf-converted", "converted GGUF models"), ("ct2", "CTranslate2 models")):
         folder = root / name
         if folder.is_dir():
@@ -96,6 +96,10 @@ def _cache_stats(args: argparse.Namespace) -> int:
             count = sum(1 for d in folder.iterdir() if d.is_dir())
             print(f"{folder}: {count} {what}, {size / 1e6:.1f} MB")
     return 0
+
+
+def _unread_wal_note(store) -> str:  # type: ignore[no-untyped-def]
+    return " (read-only folder: rows still in the -wal file are not counted)" if store.unread_wal else ""
 
 
 def _cache_prune(args: argparse.Namespace) -> int:

@@ -34,7 +34,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from mtqe.console import ConsoleReporter, print_summary
-from mtqe.errors import CacheError, DiskFullError, MtqeError
+from mtqe.errors import CacheError, DiskFullError, MtqeError, RunDirError
 from mtqe.pipeline import execute, plan_run, resolved_config
 from mtqe.report import utc_now, write_run_outputs
 from mtqe.report.html import write_html_report
@@ -57,11 +57,15 @@ def run_task(cfg: DictConfig) -> None:
     state: dict[str, object] = {"started": time.time()}  # what the interrupt handler reports
     try:
         with RunDirLock(out_dir):
-            clear_job_error(out_dir)  # an earlier attempt's failure is no longer the news
             prepare_run_dir(out_dir, overwrite=bool(cfg.get("overwrite", False)))
+            clear_job_error(out_dir)  # an earlier attempt's failure is no longer the news
             _run(cfg, out_dir, state)
     except KeyboardInterrupt:
         _interrupted(out_dir, state)
+    except RunDirError as exc:
+        # The directory is another run's: write nothing into it (no error.json), in a sweep too.
+        print(f"mtqe: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     except PartialRunError as exc:  # the run finished: no error.json, only the exit status
         print(f"mtqe: error: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -126,9 +126,12 @@ class SQLiteStore:
         self.read_only = read_only
         self._ro_flag = "mode=ro"
         if read_only:
-            # immutable=1 when the folder is read-only: WAL readers would otherwise need to
-            # create the -shm file there.
-            if cache_dir_unwritable(self.path.parent):
+            try:
+                with self.guard(), closing(self._connect()) as conn:
+                    conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            except CacheNotWritableError:
+                # A read-only folder: a WAL reader cannot create the -shm file there, so read
+                # the main file as immutable (rows still only in a -wal file are not seen).
                 self._ro_flag = "immutable=1"
             with self.guard(), closing(self._connect()) as conn:
                 conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # corrupt: fail here
@@ -168,6 +171,12 @@ class SQLiteStore:
                 (ident_hash, identity_json(identity)),
             )
         return ident_hash
+
+    @property
+    def unread_wal(self) -> bool:
+        """Opened immutable with a non-empty -wal file beside it: counts may miss its rows."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        return self._ro_flag == "immutable=1" and wal.exists() and wal.stat().st_size > 0
 
     def size_bytes(self) -> int:
         """The database with its WAL and shared-memory files."""

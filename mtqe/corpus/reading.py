@@ -40,11 +40,15 @@ def check_text_size(path: Path, max_bytes: int, where: str) -> int:
     size = path.stat().st_size
     if size > max_bytes:
         raise CorpusError(
-            f"{where}: {path} is {size / 1e6:.1f} MB, more than the limit of {max_bytes / 1e6:.1f} MB for a "
+            f"{where}: {path} is {_size(size)}, more than the limit of {_size(max_bytes)} for a "
             f"text. Check that it is the right file; if it really is one text, raise the limit "
             f"(`max_text_bytes={size}` for `mtqe run`, --max-bytes for `mtqe corpus`)."
         )
     return size
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n} bytes"
 
 
 def read_raw_bytes(spec: TextSpec, *, max_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> bytes:

@@ -17,7 +17,7 @@ FAST = ["system=[community]", "metric=[bleu,chrf]", "unit=paragraph", "align_emb
 
 def mtqe(args: list[str], *, env: dict[str, str] | None = None, timeout: float = 600,
          **popen: object) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(REPO),
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(REPO), "COLUMNS": "500",
                 **(env or {})}
     full_env.pop("MTQE_CACHE_DIR", None)
     full_env.pop("MTQE_REFERENCES", None)
