@@ -34,7 +34,7 @@ MAX_PARAMS = 500
 
 _CORRUPT = ("file is not a database", "malformed", "not a database", "file is encrypted")
 _READ_ONLY = ("readonly", "read-only", "unable to open database file", "access permission denied")
-_FULL = ("database or disk is full", "disk i/o error")
+_FULL = ("database or disk is full",)
 
 
 def identity_json(identity: Mapping[str, Any]) -> str:

@@ -92,16 +92,20 @@ def fetch_text(
 
 
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects to http(s) URLs only."""
+    """Follow redirects to http(s) URLs only (urllib alone would follow one to ftp://)."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        target = urllib.parse.urljoin(req.full_url, newurl)
-        if urllib.parse.urlsplit(target).scheme.lower() not in ALLOWED_SCHEMES:
-            raise CorpusError(
-                f"fetching {req.full_url}: the server redirects to {target!r}; only http(s) is fetched. "
-                "Check the URL in the manifest"
-            )
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    def http_error_302(self, req, fp, code, msg, headers):  # type: ignore[no-untyped-def]
+        location = headers.get("location") or headers.get("uri")
+        if location:
+            target = urllib.parse.urljoin(req.full_url, location)
+            if urllib.parse.urlsplit(target).scheme.lower() not in ALLOWED_SCHEMES:
+                raise CorpusError(
+                    f"fetching {req.full_url}: the server redirects to {target!r}; only http(s) is fetched. "
+                    "Check the URL in the manifest"
+                )
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 def download(url: str, *, timeout: float = 60.0, deadline: float = DEFAULT_DEADLINE_S) -> bytes:
