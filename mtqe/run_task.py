@@ -71,7 +71,11 @@ def run_task(cfg: DictConfig) -> None:
         raise SystemExit(1) from None
     except Exception as exc:  # noqa: BLE001 — recorded in error.json, then re-raised or the sweep goes on
         exc = as_user_error(exc, state.get("cache_dir"))
-        if _record_failure(exc, out_dir, hydra_cfg):
+        try:
+            recorded = _record_failure(exc, out_dir, hydra_cfg)
+        except OSError:  # the run dir itself cannot be written (full, read-only): the line still comes
+            recorded = False
+        if recorded:
             return
         if isinstance(exc, MtqeError):
             # One line, even with --quiet: an error is never silent.
