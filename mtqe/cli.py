@@ -34,8 +34,9 @@ def _run(overrides: list[str]) -> int:
 
     register_configs()
     register_search_path()  # the user's conf/ before the packaged configs
-    quiet = "--quiet" in overrides
-    overrides = [o for o in overrides if o != "--quiet"] + (["quiet=true"] if quiet else [])
+    # mtqe's own flags become config overrides (Hydra would reject them).
+    flags = {"--quiet": "quiet=true", "--overwrite": "overwrite=true", "--allow-partial": "allow_partial=true"}
+    overrides = [o for o in overrides if o not in flags] + [flags[o] for o in flags if o in overrides]
     main = hydra.main(version_base="1.3", config_path=str(packaged_conf_dir()), config_name="config")(run_task)
     saved_argv = sys.argv
     sys.argv = ["mtqe run", *overrides]
@@ -70,10 +71,12 @@ def _cache_stats(args: argparse.Namespace) -> int:
 
     root = Path(args.cache_dir or default_cache_dir())
     path = root / "translations.sqlite"
+    # Read only: stats never create or change a cache (and so work on a read-only folder).
     if path.exists():
-        stats = TranslationCache(path).stats()
+        cache = TranslationCache(path, read_only=True)
+        stats = cache.stats()
         print(f"{stats.path}: {stats.entries} translations, {stats.identities} model configurations, "
-              f"{stats.size_bytes / 1e6:.1f} MB")
+              f"{stats.size_bytes / 1e6:.1f} MB{_unread_wal_note(cache)}")
         for identity, n in stats.per_identity:
             print(f"  {n:6d}  {identity[:160]}")
     else:
@@ -81,8 +84,10 @@ def _cache_stats(args: argparse.Namespace) -> int:
     for name, store_type, what in (("scores.sqlite", ScoreCache, "segment scores"),
                                    ("embeddings.sqlite", EmbeddingStore, "alignment embeddings")):
         if (root / name).exists():
-            store = store_type(root / name)
-            print(f"{store.path}: {store.count()} {what}, {store.size_bytes() / 1e6:.1f} MB")
+            store = store_type(root / name, read_only=True)
+            with store.guard():
+                count = store.count()
+            print(f"{store.path}: {count} {what}, {store.size_bytes() / 1e6:.1f} MB{_unread_wal_note(store)}")
     for name, what in (("gguf-converted", "converted GGUF models"), ("ct2", "CTranslate2 models")):
         folder = root / name
         if folder.is_dir():
@@ -90,6 +95,10 @@ def _cache_stats(args: argparse.Namespace) -> int:
             count = sum(1 for d in folder.iterdir() if d.is_dir())
             print(f"{folder}: {count} {what}, {size / 1e6:.1f} MB")
     return 0
+
+
+def _unread_wal_note(store) -> str:  # type: ignore[no-untyped-def]
+    return " (read-only folder: rows still in the -wal file are not counted)" if store.unread_wal else ""
 
 
 def _cache_prune(args: argparse.Namespace) -> int:
@@ -114,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
-        "run", help="run an experiment (Hydra overrides follow; --quiet hides progress)", add_help=False
+        "run", help="run an experiment (Hydra overrides follow; --quiet hides progress; --overwrite reuses a "
+        "run directory; --allow-partial exits 0 when a system failed; exit codes: docs/reliability.md)",
+        add_help=False
     )
     run.set_defaults(func=None)
 

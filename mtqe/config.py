@@ -74,6 +74,20 @@ class RunConfig:
     use_cache: bool = True
     stats: StatsConfig = field(default_factory=StatsConfig)
     quiet: bool = False
+    allow_partial: bool = field(
+        default=False,
+        metadata={"help": "exit 0 even when a system failed (its row has status=error); mtqe run --allow-partial "
+                  "(a metric empty for a reported reason, e.g. no checkpoint offline, never fails a run)"},
+    )
+    overwrite: bool = field(
+        default=False,
+        metadata={"help": "run into a run directory that holds an earlier run's outputs, removing them first; "
+                  "mtqe run --overwrite"},
+    )
+    max_text_bytes: int = field(
+        default=20 * 1024 * 1024,
+        metadata={"help": "largest raw text file read, in bytes (checked before reading)"},
+    )
 
 
 def register_configs(cs: ConfigStore | None = None) -> None:

@@ -36,3 +36,19 @@ class ModelUnavailableError(MtqeError):
 
 class MetricUnavailableError(MtqeError):
     """A metric cannot run here (missing checkpoint, missing tokenizer dependency)."""
+
+
+class CacheError(MtqeError):
+    """A cache file cannot be opened, read or written (corrupt, read-only, disk full)."""
+
+
+class RunDirError(MtqeError):
+    """The run directory is in use by another run, or holds results that would be overwritten."""
+
+
+class DiskFullError(MtqeError):
+    """A write failed because the file system is full."""
+
+
+class CacheNotWritableError(CacheError):
+    """The cache folder or file cannot be written (read-only file system or permissions)."""

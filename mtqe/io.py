@@ -44,10 +44,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         # mkstemp creates 0600; give the file the mode a plain open() would (umask applied).
         os.chmod(tmp_name, 0o666 & ~_current_umask())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as exc:
         # Leave nothing behind on failure, including KeyboardInterrupt.
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
+        if isinstance(exc, OSError) and exc.filename is None:
+            # fsync/write errors (disk full) name no file: say which one (the errno class is kept).
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
 
 

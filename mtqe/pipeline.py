@@ -192,6 +192,7 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
         load_parallel_document(
             plan.manifest, d, plan.src_lang, plan.tgt_lang,
             unit=plan.run.unit, embedder=embedder, low_confidence=LOW_CONFIDENCE,
+            max_text_bytes=plan.run.max_text_bytes,
         )
         for d in plan.run.documents
     ]

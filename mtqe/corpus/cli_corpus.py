@@ -78,13 +78,18 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--publisher", default=None)
     add.add_argument("--licence", default=None)
     add.add_argument("--date", default=None, help="publication date, YYYY[-MM[-DD]]")
+    add.add_argument("--max-bytes", type=int, default=None,
+                     help="largest file accepted (default 20 MB, checked before reading)")
+    add.add_argument("--no-language-check", action="store_true",
+                     help="add the text even when it does not read as --lang (mtqe/langid.py)")
     add.set_defaults(func=_add)
 
     fetch = actions.add_parser("fetch", parents=[common], help="download a text the manifest marks fetchable")
     fetch.add_argument("doc")
     fetch.add_argument("--lang", required=True)
     fetch.add_argument("--text", default=None, help="text id when the language has several fetchable texts")
-    fetch.add_argument("--timeout", type=float, default=60.0)
+    fetch.add_argument("--timeout", type=float, default=60.0, help="seconds per connect or read")
+    fetch.add_argument("--deadline", type=float, default=300.0, help="seconds for the whole download")
     fetch.set_defaults(func=_fetch)
 
     add_testset_actions(actions, common)
@@ -192,16 +197,25 @@ def _write_jsonl(doc: ParallelDocument, out: TextIO) -> None:
 
 def _add(args: argparse.Namespace) -> int:
     out = sys.stdout  # looked up per call: tests capture it
+    from mtqe.corpus.languages import normalize_lang
     from mtqe.corpus.manifest_edit import NewText, add_text
+    from mtqe.corpus.reading import DEFAULT_MAX_TEXT_BYTES, check_text_size, decode_utf8
 
     if not args.file.is_file():
         raise CorpusError(f"--file {args.file}: no such file")
+    check_text_size(args.file, args.max_bytes or DEFAULT_MAX_TEXT_BYTES, "--file")
+    data = args.file.read_bytes()
+    if not args.no_language_check:
+        from mtqe.langid import check_declared_language
+
+        text = decode_utf8(data, f"--file {args.file}")
+        print(check_declared_language(text, normalize_lang(args.lang), where=f"--file {args.file}"), file=sys.stderr)
     new = NewText(
         doc_id=args.doc, lang=args.lang, roles=tuple(args.role), text_id=args.text_id, cleaner=args.cleaner,
         coverage=args.coverage, url=args.url, publisher=args.publisher, translator=args.translator,
         licence=args.licence, date=args.date, title=args.title,
     )
-    spec = add_text(new, args.file.read_bytes(), source_name=args.file.name, references=args.references)
+    spec = add_text(new, data, source_name=args.file.name, references=args.references)
     print(f"added {spec.qualified_id} ({spec.lang}, {', '.join(sorted(spec.roles))}): {spec.path}, sha256 {spec.sha256}", file=out)
     return 0
 
@@ -210,7 +224,8 @@ def _fetch(args: argparse.Namespace) -> int:
     out = sys.stdout  # looked up per call: tests capture it
     from mtqe.corpus.fetch import fetch_text
 
-    _, message = fetch_text(args.doc, args.lang, references=args.references, text_id=args.text, timeout=args.timeout)
+    _, message = fetch_text(args.doc, args.lang, references=args.references, text_id=args.text,
+                             timeout=args.timeout, deadline=args.deadline)
     print(message, file=out)
     return 0
 

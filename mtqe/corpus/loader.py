@@ -18,7 +18,7 @@ from mtqe.corpus.model import (
     TextSpec,
 )
 from mtqe.corpus.paths import default_references_dir
-from mtqe.corpus.reading import read_raw_text
+from mtqe.corpus.reading import DEFAULT_MAX_TEXT_BYTES, read_raw_text
 from mtqe.corpus.testsets.line_document import build_line_document
 from mtqe.errors import AlignmentError, CorpusError
 
@@ -37,9 +37,9 @@ __all__ = [
 TARGET_ROLES = ("reference", "existing")
 
 
-def load_clean_text(spec: TextSpec) -> CleanText:
-    """Read (with hash and encoding checks) and clean one text with its registered cleaner."""
-    raw = read_raw_text(spec)
+def load_clean_text(spec: TextSpec, *, max_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> CleanText:
+    """Read (with size, hash and encoding checks) and clean one text with its registered cleaner."""
+    raw = read_raw_text(spec, max_bytes=max_bytes)
     blocks, removed = get_cleaner(spec.cleaner).clean(raw)
     if not blocks:
         raise CorpusError(
@@ -58,6 +58,7 @@ def load_parallel_document(
     *,
     embedder: CachingEmbedder | None = None,
     low_confidence: float = LOW_CONFIDENCE,
+    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
 ) -> ParallelDocument:
     """Document ``doc_id`` for ``src_lang``→``tgt_lang``, aligned at ``unit`` (paragraph | sentence).
 
@@ -73,12 +74,12 @@ def load_parallel_document(
     source_spec, targets = _select_texts(manifest, doc_id, src_lang, tgt_lang)
     document = get_document(manifest, doc_id)
     if document.segmentation == "lines":  # a test set: line i is segment i, whatever `unit` says
-        return build_line_document(document, source_spec, targets)
+        return build_line_document(document, source_spec, targets, max_bytes=max_text_bytes)
     if unit not in UNITS:
         raise CorpusError(f"Unknown unit {unit!r}; choose one of {', '.join(UNITS)}.")
-    source = load_clean_text(source_spec)
+    source = load_clean_text(source_spec, max_bytes=max_text_bytes)
     alignments = {
-        spec.text_id: align_units(source, load_clean_text(spec), unit=unit, coverage=spec.coverage, embedder=embedder)
+        spec.text_id: align_units(source, load_clean_text(spec, max_bytes=max_text_bytes), unit=unit, coverage=spec.coverage, embedder=embedder)
         for spec in targets
     }
     built = build_segments(

@@ -1,16 +1,23 @@
-"""Reading a registered raw text: existence, integrity (sha256), encoding, emptiness.
+"""Reading a registered raw text: existence, size, integrity (sha256), encoding, emptiness.
 
 The raw bytes are checked against the manifest's sha256 before anything else: scores are
-only comparable across runs if the texts they were computed on are the same bytes.
+only comparable across runs if the texts they were computed on are the same bytes. The size
+is checked before the file is read at all: a reference text is a few hundred kilobytes, and a
+wrong file of hundreds of megabytes would otherwise take minutes and gigabytes to fail.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from mtqe.corpus.model import TextSpec
 from mtqe.errors import CorpusError
 from mtqe.io import sha256_bytes
 
 REHASH_COMMAND = "python -m mtqe.corpus.register"
+
+# Like `corpus fetch` (mtqe.corpus.fetch.MAX_BYTES); the run's `max_text_bytes` overrides it.
+DEFAULT_MAX_TEXT_BYTES = 20 * 1024 * 1024
 
 # Legacy encodings worth suggesting, in order of preference when two decode equally well
 # (Japanese encodings first: Japanese text in EUC-JP also decodes as plausible GB18030).
@@ -28,8 +35,25 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _MIN_PLAUSIBLE = 0.9
 
 
-def read_raw_bytes(spec: TextSpec) -> bytes:
-    """The file's bytes, after checking that it exists and still has the registered sha256."""
+def check_text_size(path: Path, max_bytes: int, where: str) -> int:
+    """The size of ``path``; a CorpusError when it exceeds ``max_bytes`` (read nothing)."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise CorpusError(
+            f"{where}: {path} is {_size(size)}, more than the limit of {_size(max_bytes)} for a "
+            f"text. Check that it is the right file; if it really is one text, raise the limit "
+            f"(`max_text_bytes={size}` for `mtqe run`, --max-bytes for `mtqe corpus`)."
+        )
+    return size
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n} bytes"
+
+
+def read_raw_bytes(spec: TextSpec, *, max_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> bytes:
+    """The file's bytes, after checking that it exists, is at most ``max_bytes`` long and
+    still has the registered sha256."""
     if not spec.path.is_file():
         if spec.fetch is not None:
             raise CorpusError(
@@ -40,6 +64,7 @@ def read_raw_bytes(spec: TextSpec) -> bytes:
             f"{spec.qualified_id}: file {spec.path} not found. Restore it (references/ is under "
             f"version control), or fix `file:` for this text in the manifest."
         )
+    check_text_size(spec.path, max_bytes, spec.qualified_id)
     data = spec.path.read_bytes()
     actual = sha256_bytes(data)
     if actual != spec.sha256:
@@ -52,9 +77,9 @@ def read_raw_bytes(spec: TextSpec) -> bytes:
     return data
 
 
-def read_raw_text(spec: TextSpec) -> str:
+def read_raw_text(spec: TextSpec, *, max_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> str:
     """The registered raw text as ``str``: UTF-8, BOM stripped, newlines normalised to ``\\n``."""
-    data = read_raw_bytes(spec)
+    data = read_raw_bytes(spec, max_bytes=max_bytes)
     text = decode_utf8(data, f"{spec.qualified_id}: {spec.path}", spec.qualified_id)
     if text.startswith("\ufeff"):
         text = text[1:]  # a UTF-8 BOM is an encoding artefact, not text
@@ -85,10 +110,35 @@ def decode_utf8(data: bytes, where: str, qualified_id: str = "DOC/TEXT") -> str:
             ) from None
         raise CorpusError(_convert_message(where, f"{problem}; it looks like {guess}", guess, qualified_id)) from None
     if "\x00" in text:
+        utf16 = utf16_without_bom(data)
+        if utf16 is not None:
+            raise CorpusError(_convert_message(
+                where, f"contains NUL bytes in every other position; it looks like {utf16} without a BOM",
+                utf16, qualified_id,
+            ))
+        offset = data.index(b"\x00")
+        count = data.count(b"\x00")
         raise CorpusError(
-            _convert_message(where, "contains NUL bytes; it looks like UTF-16 without a BOM", "UTF-16LE", qualified_id)
+            f"{where} contains {count} NUL byte(s), the first at byte offset {offset}; the rest is valid "
+            f"UTF-8, so this is damage, not another encoding. Remove the NUL byte(s) (e.g. "
+            f"`tr -d '\\000' < FILE > FILE.clean`, then check the result and replace FILE with it), "
+            f"then re-register its sha256 (`{REHASH_COMMAND} {qualified_id}`)."
         )
     return text
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """``UTF-16LE``/``UTF-16BE`` when the zero bytes sit in alternate positions as in UTF-16
+    text of mostly Latin script; None otherwise (a stray NUL in UTF-8 is not UTF-16)."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even_zero = data[0::2].count(0) / (len(data) // 2)
+    odd_zero = data[1::2].count(0) / (len(data) // 2)
+    if odd_zero >= 0.3 and even_zero < 0.05:
+        return "UTF-16LE"
+    if even_zero >= 0.3 and odd_zero < 0.05:
+        return "UTF-16BE"
+    return None
 
 
 def guess_legacy_encoding(data: bytes) -> str | None:

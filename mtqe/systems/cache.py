@@ -4,10 +4,16 @@ Key: sha256 over the translator's identity (model id + revision or file hash, ba
 decoding parameters, prompt), the language pair and the source text. Rows are written per
 batch, so an interrupted run resumes without translating finished batches again, and
 concurrent jobs of a sweep can share one file (WAL + busy timeout).
+
+Each row carries a checksum of its content (:func:`mtqe.sqlite_store.row_checksum` over key
+and output), and the key is recomputed from the stored identity, languages and source: a row
+that was edited or damaged is a miss (translated again and rewritten), never a wrong output.
+Rows of files written before checksums existed have none and are misses too.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -15,7 +21,9 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from mtqe.io import sha256_text
-from mtqe.sqlite_store import MAX_PARAMS, SQLiteStore, identity_hash
+from mtqe.sqlite_store import MAX_PARAMS, SQLiteStore, identity_hash, row_checksum
+
+log = logging.getLogger(__name__)
 
 __all__ = ["CacheStats", "TranslationCache", "entry_key", "identity_hash"]
 
@@ -27,7 +35,8 @@ CREATE TABLE IF NOT EXISTS translations (
     tgt_lang TEXT NOT NULL,
     source TEXT NOT NULL,
     output TEXT NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    checksum TEXT
 );
 CREATE INDEX IF NOT EXISTS translations_identity ON translations(identity_hash);
 """
@@ -51,16 +60,32 @@ class TranslationCache(SQLiteStore):
 
     schema = _SCHEMA
 
+    def _migrate(self) -> None:
+        with closing(self._connect()) as conn, conn:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(translations)")}
+            if "checksum" not in columns:
+                conn.execute("ALTER TABLE translations ADD COLUMN checksum TEXT")
+
     def get_many(self, keys: Sequence[str]) -> dict[str, str]:
+        """Outputs of the keys that are cached and intact (a row failing its checks is left out)."""
         found: dict[str, str] = {}
-        with closing(self._connect()) as conn:
+        rejected = 0
+        with self.guard(), closing(self._connect()) as conn:
             for start in range(0, len(keys), MAX_PARAMS):
                 chunk = list(keys[start : start + MAX_PARAMS])
                 marks = ",".join("?" * len(chunk))
                 rows = conn.execute(
-                    f"SELECT key, output FROM translations WHERE key IN ({marks})", chunk
+                    "SELECT key, identity_hash, src_lang, tgt_lang, source, output, checksum "
+                    f"FROM translations WHERE key IN ({marks})", chunk
                 ).fetchall()
-                found.update(rows)
+                for key, ident, src_lang, tgt_lang, source, output, checksum in rows:
+                    if _intact(key, ident, src_lang, tgt_lang, source, output, checksum):
+                        found[key] = output
+                    else:
+                        rejected += 1
+        if rejected:
+            log.warning("%s: %d cached translation(s) failed their checksum and are translated again",
+                        self.path, rejected)
         return found
 
     def put_many(
@@ -68,16 +93,20 @@ class TranslationCache(SQLiteStore):
     ) -> int:
         """Store (source, output) pairs in one transaction; returns how many were given."""
         now = time.time()
-        rows = [
-            (entry_key(ident_hash, src_lang, tgt_lang, src), ident_hash, src_lang, tgt_lang, src, out, now)
-            for src, out in pairs
-        ]
-        with closing(self._connect()) as conn, conn:
-            conn.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        rows = []
+        for src, out in pairs:
+            key = entry_key(ident_hash, src_lang, tgt_lang, src)
+            rows.append((key, ident_hash, src_lang, tgt_lang, src, out, now, row_checksum(key, out)))
+        with self.guard(), closing(self._connect()) as conn, conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO translations "
+                "(key, identity_hash, src_lang, tgt_lang, source, output, created, checksum) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
         return len(rows)
 
     def stats(self) -> CacheStats:
-        with closing(self._connect()) as conn:
+        with self.guard(), closing(self._connect()) as conn:
             entries = conn.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
             per = conn.execute(
                 "SELECT i.identity_json, COUNT(t.key) FROM identities i "
@@ -85,6 +114,11 @@ class TranslationCache(SQLiteStore):
                 "GROUP BY i.identity_hash ORDER BY COUNT(t.key) DESC"
             ).fetchall()
         return CacheStats(self.path, entries, len(per), self.size_bytes(), [(j, n) for j, n in per])
+
+    def count_since(self, since: float) -> int:
+        """Rows written at or after the Unix time ``since`` (what an interrupted run kept)."""
+        with self.guard(), closing(self._connect()) as conn:
+            return conn.execute("SELECT COUNT(*) FROM translations WHERE created >= ?", (since,)).fetchone()[0]
 
     def prune(self, *, older_than_days: float | None = None, model_substring: str | None = None) -> int:
         """Delete entries older than N days and/or whose identity mentions a model; returns count."""
@@ -99,8 +133,15 @@ class TranslationCache(SQLiteStore):
             params.append(f"%{model_substring}%")
         if not clauses:
             raise ValueError("prune needs --older-than-days and/or --model (refusing to delete everything)")
-        with closing(self._connect()) as conn, conn:
-            deleted = conn.execute(f"DELETE FROM translations WHERE {' AND '.join(clauses)}", params).rowcount
-        with closing(self._connect()) as conn:
-            conn.execute("VACUUM")
+        with self.guard():
+            with closing(self._connect()) as conn, conn:
+                deleted = conn.execute(f"DELETE FROM translations WHERE {' AND '.join(clauses)}", params).rowcount
+            with closing(self._connect()) as conn:
+                conn.execute("VACUUM")
         return deleted
+
+
+def _intact(key: str, ident: str, src_lang: str, tgt_lang: str, source: str, output: str,
+            checksum: str | None) -> bool:
+    """The row is what :meth:`TranslationCache.put_many` wrote: its key and checksum still match."""
+    return key == entry_key(ident, src_lang, tgt_lang, source) and checksum == row_checksum(key, output)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mtqe.corpus.model import AlignedSegment, AlignmentNote, DocumentSpec, ParallelDocument, TextSpec
-from mtqe.corpus.reading import read_raw_bytes, decode_utf8
+from mtqe.corpus.reading import DEFAULT_MAX_TEXT_BYTES, decode_utf8, read_raw_bytes
 from mtqe.corpus.testsets.line_info import LineInfo, parse_line_info
 from mtqe.corpus.testsets.lines import check_line_counts, empty_line_numbers, split_lines
 from mtqe.errors import CorpusError
@@ -15,9 +15,9 @@ def line_segment_id(number: int) -> str:
     return str(number)
 
 
-def read_lines(spec: TextSpec) -> tuple[str, ...]:
-    """The lines of a registered text (hash and encoding checked; no cleaning)."""
-    text = decode_utf8(read_raw_bytes(spec), f"{spec.qualified_id}: {spec.path}", spec.qualified_id)
+def read_lines(spec: TextSpec, *, max_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> tuple[str, ...]:
+    """The lines of a registered text (size, hash and encoding checked; no cleaning)."""
+    text = decode_utf8(read_raw_bytes(spec, max_bytes=max_bytes), f"{spec.qualified_id}: {spec.path}", spec.qualified_id)
     if text.startswith("\ufeff"):
         text = text[1:]
     return split_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -41,11 +41,11 @@ def read_document_line_info(document: DocumentSpec) -> tuple[LineInfo, ...] | No
 
 
 def build_line_document(
-    document: DocumentSpec, source_spec: TextSpec, targets: list[TextSpec]
+    document: DocumentSpec, source_spec: TextSpec, targets: list[TextSpec], *, max_bytes: int = DEFAULT_MAX_TEXT_BYTES
 ) -> ParallelDocument:
     """Segments straight from the lines; a count mismatch is one error naming every file and count."""
-    source = read_lines(source_spec)
-    target_lines = {spec.text_id: read_lines(spec) for spec in targets}
+    source = read_lines(source_spec, max_bytes=max_bytes)
+    target_lines = {spec.text_id: read_lines(spec, max_bytes=max_bytes) for spec in targets}
     info = read_document_line_info(document)
     counts = {f"{source_spec.text_id} ({source_spec.path.name})": len(source)}
     counts.update({f"{spec.text_id} ({spec.path.name})": len(target_lines[spec.text_id]) for spec in targets})
