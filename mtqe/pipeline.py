@@ -22,9 +22,9 @@ from mtqe.cache_paths import default_cache_dir
 from mtqe.config import RunConfig
 from mtqe.config_validation import to_typed
 from mtqe.corpus.alignment_report import prepare_documents
-from mtqe.corpus.embeddings import EMBEDDING_CHOICES, resolve_embedder
+from mtqe.corpus.embeddings import resolve_embedder
 from mtqe.corpus.languages import normalize_lang
-from mtqe.corpus.loader import UNITS, default_references_dir, load_parallel_document
+from mtqe.corpus.loader import default_references_dir, load_parallel_document
 from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import Manifest, ParallelDocument
 from mtqe.corpus.sentence_align import LOW_CONFIDENCE
@@ -32,7 +32,6 @@ from mtqe.errors import ConfigError, MtqeError
 from mtqe.metrics.base import Metric
 from mtqe.metrics.configs import MetricConfig
 from mtqe.metrics.registry import build_metric, validate_metric_config
-from mtqe.metrics.sacrebleu_metrics import BleuMetric, check_tokenizer_available
 from mtqe.metrics.scoring import add_statistics, score_row
 from mtqe.results import RunResult, SystemResult
 from mtqe.systems.base import NoProgress, Progress, System, SystemOutput
@@ -46,8 +45,6 @@ from mtqe.systems.type_settings import (
 )
 
 log = logging.getLogger(__name__)
-
-SUPPORTED_UNITS = UNITS  # paragraph | sentence (mtqe.corpus.unit_align)
 
 
 @dataclass(frozen=True)
@@ -80,15 +77,17 @@ class Reporter:
         pass
 
 
-def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> RunPlan:
+def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = (), preflight: bool = True) -> RunPlan:
     """Typed, checked configs of a run. ``overrides``: the command line's Hydra overrides
-    (``overrides.task``); a ``system.NAME.FIELD=...`` among them wins over ``system_settings_by_type``."""
-    run = cfg if isinstance(cfg, RunConfig) else to_typed(RunConfig, cfg, where="config")
+    (``overrides.task``); a ``system.NAME.FIELD=...`` among them wins over ``system_settings_by_type``.
+
+    Every value is checked (config ``__post_init__``), then every system and metric is built
+    (loading nothing) and preflighted for the pair on this machine (local paths, device,
+    tokenizer dependencies), so a config that cannot run fails here. ``preflight=False`` skips
+    the machine checks: the plan of a job meant for another machine (a GPU node).
+    """
+    run = cfg if isinstance(cfg, RunConfig) else to_typed(RunConfig, cfg, where="")
     src, tgt = normalize_lang(run.pair.src_lang), normalize_lang(run.pair.tgt_lang)
-    if run.unit not in SUPPORTED_UNITS:
-        raise ConfigError(f"unit={run.unit!r} is not supported (supported: {', '.join(SUPPORTED_UNITS)})")
-    if run.align_embeddings not in EMBEDDING_CHOICES:
-        raise ConfigError(f"align_embeddings={run.align_embeddings!r}: choose one of {', '.join(EMBEDDING_CHOICES)}")
     if not run.system:
         raise ConfigError("no system selected: choose some, e.g. `system=[community,gemma-3-270m]`")
     if not run.documents:
@@ -100,6 +99,30 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
             raise ConfigError(
                 f"unknown document {doc_id!r} (in {refs_dir / 'manifest.yaml'}: {', '.join(sorted(manifest.documents))})"
             )
+    systems, type_settings = _typed_systems(run, overrides)
+    for name, scfg in systems.items():
+        if not supports_pair(scfg, src, tgt):
+            raise ConfigError(
+                f"system {name!r} does not support {src}-{tgt} (it supports: {', '.join(scfg.pairs)}); "
+                f"drop it or choose another pair"
+            )
+    metrics = {name: validate_metric_config(name, node) for name, node in run.metric.items()}
+    warnings = _preflight(systems, metrics, src, tgt) if preflight else []
+    if run.stats.baseline not in systems:
+        warnings.append(
+            f"stats.baseline={run.stats.baseline!r} is not among the systems ({', '.join(systems)}): "
+            "no paired tests; set stats.baseline to one of them"
+        )
+    cache_dir = None
+    if run.use_cache:
+        cache_dir = Path(run.cache_dir).expanduser() if run.cache_dir else default_cache_dir()
+    return RunPlan(run, manifest, src, tgt, systems, metrics, cache_dir, tuple(warnings), type_settings)
+
+
+def _typed_systems(
+    run: RunConfig, overrides: Sequence[str]
+) -> tuple[dict[str, SystemConfig], dict[str, dict[str, Any]]]:
+    """Each system's typed config, with ``system_settings_by_type`` merged in (and what it set)."""
     by_type = check_type_settings(run.system_settings_by_type)
     from_command_line = command_line_fields(overrides, run.system)
     systems: dict[str, SystemConfig] = {}
@@ -110,25 +133,27 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
             if applied:
                 type_settings[name] = applied
         systems[name] = validate_system_config(name, node)
-    for name, scfg in systems.items():
-        if not supports_pair(scfg, src, tgt):
-            raise ConfigError(
-                f"system {name!r} does not support {src}-{tgt} (it supports: {', '.join(scfg.pairs)}); "
-                f"drop it or choose another pair"
-            )
-    metrics = {name: validate_metric_config(name, node) for name, node in run.metric.items()}
+    return systems, type_settings
+
+
+def _preflight(
+    systems: Mapping[str, SystemConfig], metrics: Mapping[str, MetricConfig], src: str, tgt: str
+) -> list[str]:
+    """Build every system and metric (constructors load nothing) and run its checks for the pair."""
     warnings: list[str] = []
+    for scfg in systems.values():
+        system = build_system(scfg, cache=None)
+        try:
+            warnings += system.preflight(src, tgt)
+        finally:
+            system.close()
     for mcfg in metrics.values():
-        if mcfg.type == "bleu":
-            bleu = BleuMetric(mcfg)
-            check_tokenizer_available(bleu.tokenizer(tgt))  # MeCab missing: fail before any work
-            warnings += bleu.warnings_for(tgt)
-    if run.stats.baseline not in systems:
-        log.info("baseline %r is not among the systems: no paired tests", run.stats.baseline)
-    cache_dir = None
-    if run.use_cache:
-        cache_dir = Path(run.cache_dir).expanduser() if run.cache_dir else default_cache_dir()
-    return RunPlan(run, manifest, src, tgt, systems, metrics, cache_dir, tuple(warnings), type_settings)
+        metric = build_metric(mcfg)
+        try:
+            warnings += metric.preflight(src, tgt)
+        finally:
+            metric.close()
+    return warnings
 
 
 def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> SystemResult:

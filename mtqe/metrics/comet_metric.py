@@ -283,6 +283,18 @@ class CometMetric(Metric):
         ``refs`` and ``trunc`` appear in each result's signature."""
         return self._signature()
 
+    def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
+        """A checkpoint or encoder written as a local path must exist (hub ids: when loading)."""
+        model = str(self.cfg.model).strip()
+        if self._is_local(model):
+            try:
+                self._resolve_checkpoint(offline=True)
+            except _LoadFailure as exc:
+                raise ConfigError(str(exc)) from None
+        if self.cfg.encoder_dir and not Path(self.cfg.encoder_dir).expanduser().is_dir():
+            raise ConfigError(f"{self._config_key('encoder_dir')}={self.cfg.encoder_dir!r} is not a directory")
+        return []
+
     # ----------------------------------------------------------------- loading
 
     @staticmethod

@@ -13,7 +13,6 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 
 from mtqe.errors import MetricUnavailableError
 from mtqe.metrics.base import Metric, MetricInfo, MetricInput, MetricResult
-from mtqe.errors import ConfigError
 from mtqe.metrics.configs import ChrfConfig, SacreBleuConfig, TerConfig
 from mtqe.progress import Progress  # scored in one call: the caller advances it
 
@@ -64,6 +63,10 @@ class BleuMetric(Metric):
 
     def tokenizer(self, tgt_lang: str) -> str:
         return tokenizer_for(tgt_lang) if self.cfg.tokenize == "auto" else self.cfg.tokenize
+
+    def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
+        check_tokenizer_available(self.tokenizer(tgt_lang))  # MeCab missing: fail before any work
+        return self.warnings_for(tgt_lang)
 
     def warnings_for(self, tgt_lang: str) -> list[str]:
         tok = self.tokenizer(tgt_lang)
@@ -159,8 +162,6 @@ class TerMetric(Metric):
     """Translation Edit Rate (sacrebleu): edits per reference word, lower is better."""
 
     def __init__(self, cfg: TerConfig) -> None:
-        if cfg.asian_support not in ("auto", "true", "false"):
-            raise ConfigError(f"metric.{cfg.name}: asian_support must be auto|true|false, got {cfg.asian_support!r}")
         self.cfg = cfg
         self.info = MetricInfo(
             name=cfg.name,

@@ -155,10 +155,26 @@ class LazyTranslator(Translator):
 class TorchTranslator(LazyTranslator):
     """A :class:`LazyTranslator` whose loaded state holds a torch ``model`` on a ``device``."""
 
+    cfg: Any  # a TorchSystemConfig (model, device, dtype, ...)
+
     @property
     def model(self) -> Any:
         """The transformers model (loads it on first access)."""
         return self._load().model
+
+    def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
+        self.check_model_ref()
+        if str(self.cfg.device).strip().lower().startswith("cuda"):  # imports torch only when a GPU is asked for
+            from mtqe.systems.devices import resolve_device
+
+            resolve_device(self.cfg.device)
+        return []
+
+    def check_model_ref(self) -> None:
+        """A ``model`` written as a local path must exist (a hub id is looked up when loading)."""
+        from mtqe.systems.hf_loading import resolve_model_ref
+
+        resolve_model_ref(self.cfg.model)
 
     @property
     def generate_calls(self) -> int:
