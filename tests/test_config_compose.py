@@ -145,8 +145,9 @@ def test_command_line_fields_handle_dotted_system_names() -> None:
     from mtqe.systems.type_settings import command_line_fields
 
     fields = command_line_fields(
-        ["system=[a,qwen2.5-1b]", "+system.qwen2.5-1b.dtype=x", "++system.a.batching.batch_size=2",
-         "~system.a.dtype", "system_settings_by_type.gguf.dtype=x", "system.unknown.dtype=y"],
-        ["a", "qwen2.5-1b", "qwen2"],
+        ["system=[a,qwen2.x-1b]", "+system.qwen2.x-1b.dtype=x", "++system.a.batching.batch_size=2",
+         "~system.a.dtype", "system_settings_by_type.gguf.dtype=x", "system.unknown.dtype=y",
+         "system.a.batching={batch_size: 3}"],
+        ["a", "qwen2.x-1b", "qwen2"],
     )
-    assert fields == {"qwen2.5-1b": {"dtype"}, "a": {"batching.batch_size", "dtype"}}
+    assert fields == {"qwen2.x-1b": {"dtype"}, "a": {"batching.batch_size", "dtype", "batching"}}
