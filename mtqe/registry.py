@@ -61,5 +61,5 @@ def load_target(target: str) -> Any:
 
 def did_you_mean(name: str, known: list[str]) -> str:
     """`` Did you mean: x?`` for the names of ``known`` close to ``name`` ('' when none is)."""
-    close = difflib.get_close_matches(name, known, n=3)
+    close = difflib.get_close_matches(name, known, n=3) or [k for k in known if k.startswith(name)][:3]
     return f" Did you mean: {', '.join(close)}?" if close else ""

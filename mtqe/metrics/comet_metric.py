@@ -292,7 +292,10 @@ class CometMetric(Metric):
             except _LoadFailure as exc:
                 raise ConfigError(str(exc)) from None
         if self.cfg.encoder_dir and not Path(self.cfg.encoder_dir).expanduser().is_dir():
-            raise ConfigError(f"{self._config_key('encoder_dir')}={self.cfg.encoder_dir!r} is not a directory")
+            raise ConfigError(
+                f"{self._config_key('encoder_dir')}={self.cfg.encoder_dir!r} is not a directory: point it at the "
+                "checkpoint's encoder (e.g. a local xlm-roberta-large) or leave it unset"
+            )
         return []
 
     # ----------------------------------------------------------------- loading

@@ -1,0 +1,64 @@
+"""Check ``mtqe run``'s overrides against ``conf/`` before Hydra composes anything.
+
+Hydra answers a misspelt option with ``Could not load 'system/nosuch'`` (a page of search
+paths) or, for a top-level typo, advice to add ``+``. This check turns both into one
+:class:`ConfigError` line with the known names and a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import OverrideParseException
+
+from mtqe.config import RunConfig
+from mtqe.errors import ConfigError
+from mtqe.registry import build_registry, did_you_mean
+
+_HYDRA_KEYS = ("hydra",)  # Hydra's own namespace and groups (hydra/launcher=...), checked by Hydra
+
+
+def check_overrides(overrides: Sequence[str], conf_dir: Path) -> None:
+    """Raise :class:`ConfigError` for an unknown top-level key or an option that ``conf/`` lacks."""
+    strings = [o for o in overrides if not o.startswith("-")]  # -m, --cfg job: Hydra's flags
+    try:
+        parsed = OverridesParser.create().parse_overrides(strings)
+    except OverrideParseException as exc:
+        raise ConfigError(f"cannot read the override: {str(exc).splitlines()[0]}") from None
+    groups = sorted(p.name for p in conf_dir.iterdir() if p.is_dir() and p.name not in _HYDRA_KEYS)
+    keys = sorted({f.name for f in dataclasses.fields(RunConfig)} | set(groups))
+    for override in parsed:
+        key = override.key_or_group
+        top = key.split(".")[0].split("/")[0].split("@")[0]
+        if top in _HYDRA_KEYS:
+            continue
+        if top not in keys:
+            hint = did_you_mean(top, keys).replace("?", "=?")  # " Did you mean: system=?"
+            raise ConfigError(
+                f"unknown config key {top!r} in {override.input_line!r}.{hint} Top-level keys: {', '.join(keys)}."
+            )
+        if key in groups and not override.is_delete():
+            _check_options(key, override, conf_dir / key)
+
+
+def _check_options(group: str, override, folder: Path) -> None:
+    known = build_registry(group, [(p.stem, p) for p in sorted(folder.glob("*.yaml"))])
+    for name in _option_names(override):
+        known.get(name)  # an unknown one: "Unknown system 'x'. Did you mean: y? Known: ..."
+
+
+def _option_names(override) -> Iterator[str]:
+    if override.is_sweep_override():
+        value = override.value()
+        options = getattr(value, "list", None)  # a choice sweep; glob() and range() are Hydra's
+        if options is None:
+            return
+    else:
+        options = [override.value()]
+    for option in options:
+        for name in option if isinstance(option, list) else [option]:
+            if isinstance(name, str):
+                yield name
