@@ -31,7 +31,7 @@ def _run(overrides: list[str]) -> int:
     """Hand the overrides to Hydra, which composes the config and calls :func:`run_task`."""
     import hydra
 
-    from mtqe.command_line import check_overrides
+    from mtqe.command_line import add_schema_fields, check_overrides
     from mtqe.config import register_configs
     from mtqe.run_task import run_task
 
@@ -39,6 +39,7 @@ def _run(overrides: list[str]) -> int:
     quiet = "--quiet" in overrides
     overrides = [o for o in overrides if o != "--quiet"] + (["quiet=true"] if quiet else [])
     check_overrides(overrides, conf_dir())  # one line for a misspelt name, not Hydra's search path
+    overrides = add_schema_fields(overrides, conf_dir())  # system.NAME.FIELD=... without `+`
     main = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")(run_task)
     saved_argv = sys.argv
     sys.argv = ["mtqe run", *overrides]

@@ -1,8 +1,12 @@
-"""Check ``mtqe run``'s overrides against ``conf/`` before Hydra composes anything.
+"""``mtqe run``'s overrides, checked and completed against ``conf/`` before Hydra composes.
 
 Hydra answers a misspelt option with ``Could not load 'system/nosuch'`` (a page of search
-paths) or, for a top-level typo, advice to add ``+``. This check turns both into one
-:class:`ConfigError` line with the known names and a did-you-mean.
+paths) or, for a top-level typo, advice to add ``+``. :func:`check_overrides` turns both into
+one :class:`ConfigError` line with the known names and a did-you-mean.
+
+A system or metric entry is a plain mapping to Hydra, so a schema field its YAML leaves out
+(``metric.comet.encoder_dir``) would need ``++``; :func:`add_schema_fields` adds it to an
+override of such a field, so every documented ``system.NAME.FIELD=...`` works as written.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from pathlib import Path
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import OverrideParseException
+
+from omegaconf import OmegaConf
 
 from mtqe.config import RunConfig
 from mtqe.errors import ConfigError
@@ -62,3 +68,35 @@ def _option_names(override) -> Iterator[str]:
         for name in option if isinstance(option, list) else [option]:
             if isinstance(name, str):
                 yield name
+
+
+def add_schema_fields(overrides: Sequence[str], conf_dir: Path) -> list[str]:
+    """``overrides`` with ``++`` before each plain ``system.NAME.FIELD=...`` /
+    ``metric.NAME.FIELD=...`` whose FIELD is in the type's schema but not in NAME's YAML."""
+    from mtqe.metrics.registry import METRIC_TYPES
+    from mtqe.systems.registry import SYSTEM_TYPES
+
+    registries = {"system": SYSTEM_TYPES, "metric": METRIC_TYPES}
+    parser = OverridesParser.create()
+    out: list[str] = []
+    for text in overrides:
+        if text.startswith(("-", "+", "~")) or "=" not in text:
+            out.append(text)
+            continue
+        key = parser.parse_override(text).key_or_group
+        group, _, rest = key.partition(".")
+        missing = group in registries and _schema_field_missing(conf_dir / group, rest, registries[group])
+        out.append(f"++{text}" if missing else text)
+    return out
+
+
+def _schema_field_missing(folder: Path, rest: str, registry) -> bool:
+    names = sorted((p.stem for p in folder.glob("*.yaml") if rest.startswith(p.stem + ".")), key=len)
+    if not names:
+        return False
+    name = names[-1]  # the longest: a name may contain dots
+    field_name = rest[len(name) + 1:].split(".")[0]
+    node = OmegaConf.load(folder / f"{name}.yaml").get(name)
+    if node is None or field_name in node or node.get("type") not in registry:
+        return False
+    return field_name in {f.name for f in dataclasses.fields(registry.get(node.get("type")).schema)}

@@ -141,10 +141,12 @@ def _preflight(
 ) -> list[str]:
     """Build every system and metric (constructors load nothing) and run its checks for the pair."""
     warnings: list[str] = []
-    for scfg in systems.values():
+    for name, scfg in systems.items():
         system = build_system(scfg, cache=None)
         try:
             warnings += system.preflight(src, tgt)
+        except MtqeError as exc:  # say which system (a backend's message names only the value)
+            raise type(exc)(f"system.{name}: {exc}") from None
         finally:
             system.close()
     for mcfg in metrics.values():

@@ -170,7 +170,8 @@ class Ct2Config(MTSystemConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_choice(self, "family", ("auto", *CT2_FAMILIES))
+        check(self, "family", self.family in ("auto", *CT2_FAMILIES),
+              f"use one of {' | '.join(('auto', *CT2_FAMILIES))} (MADLAD-400 runs with `type: hf_seq2seq`)")
         check_choice(self, "compute_type", COMPUTE_TYPES)
         check_at_least(self, "beam_size", 1)
         check_at_least(self, "max_decoding_length", 1)
