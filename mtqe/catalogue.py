@@ -8,6 +8,7 @@ from omegaconf import OmegaConf
 
 from mtqe.errors import MtqeError
 from mtqe.metrics.registry import build_metric, validate_metric_config
+from mtqe.systems.configs import ExistingSystemConfig, MTSystemConfig
 from mtqe.systems.registry import validate_system_config
 
 
@@ -24,7 +25,7 @@ def list_systems(conf_dir: Path) -> list[str]:
         try:
             cfg = validate_system_config(name, node)
             pairs = ",".join(cfg.pairs) or "any"
-            model = getattr(cfg, "model", getattr(cfg, "text", ""))
+            model = cfg.model if isinstance(cfg, MTSystemConfig) else cfg.text if isinstance(cfg, ExistingSystemConfig) else ""
             lines.append(f"{name:28s} {cfg.type:11s} pairs={pairs:24s} {model}  {cfg.description}")
         except MtqeError as exc:
             lines.append(f"{name:28s} INVALID ({path.name}): {exc}")
