@@ -102,6 +102,8 @@ def test_cuda_requested_without_cuda_fails_in_plan(plan) -> None:
         pytest.skip("this machine has a CUDA GPU")
     with pytest.raises(ConfigError, match=r"system\.opus-mt-ja-en: device 'cuda' was requested but torch sees no CUDA"):
         plan(JA_EN + ["system.opus-mt-ja-en.device=cuda"])
+    with pytest.raises(ConfigError, match=r"system\.opus-mt-ja-en: dtype float16 on the CPU is refused"):
+        plan(JA_EN + ["system.opus-mt-ja-en.device=cpu", "system.opus-mt-ja-en.dtype=float16"])
 
 
 def test_a_compute_type_the_device_cannot_run_fails_in_plan(plan) -> None:

@@ -163,11 +163,11 @@ class TorchTranslator(LazyTranslator):
         return self._load().model
 
     def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
-        self.check_model_ref()
-        if str(self.cfg.device).strip().lower().startswith("cuda"):  # imports torch only when a GPU is asked for
-            from mtqe.systems.devices import resolve_device
+        from mtqe.systems.devices import placement_names
 
-            resolve_device(self.cfg.device)
+        self.check_model_ref()
+        # A GPU that is not there, float16 on a CPU; torch is imported only where identity() would.
+        placement_names(self.cfg.device, self.cfg.dtype)
         return []
 
     def check_model_ref(self) -> None:
