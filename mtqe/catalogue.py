@@ -25,7 +25,9 @@ def list_systems(conf_dir: Path) -> list[str]:
         try:
             cfg = validate_system_config(name, node)
             pairs = ",".join(cfg.pairs) or "any"
-            model = cfg.model if isinstance(cfg, MTSystemConfig) else cfg.text if isinstance(cfg, ExistingSystemConfig) else ""
+            model = cfg.model if isinstance(cfg, MTSystemConfig) else ""
+            if isinstance(cfg, ExistingSystemConfig):
+                model = cfg.text
             lines.append(f"{name:28s} {cfg.type:11s} pairs={pairs:24s} {model}  {cfg.description}")
         except MtqeError as exc:
             lines.append(f"{name:28s} INVALID ({path.name}): {exc}")

@@ -28,13 +28,15 @@ _HYDRA_KEYS = ("hydra",)  # Hydra's own namespace and groups (hydra/launcher=...
 
 
 def check_overrides(overrides: Sequence[str], conf_dir: Path) -> None:
-    """Raise :class:`ConfigError` for an unknown top-level key or an option that ``conf/`` lacks."""
+    """Raise :class:`ConfigError` for an unknown top-level key or an option that ``conf/`` (and
+    the folders of ``hydra.searchpath=[file://...]``) lacks."""
     strings = [o for o in overrides if not o.startswith("-")]  # -m, --cfg job: Hydra's flags
     try:
         parsed = OverridesParser.create().parse_overrides(strings)
     except OverrideParseException as exc:
         raise ConfigError(f"cannot read the override: {str(exc).splitlines()[0]}") from None
-    groups = sorted(p.name for p in conf_dir.iterdir() if p.is_dir() and p.name not in _HYDRA_KEYS)
+    folders = _search_folders(parsed, conf_dir)
+    groups = sorted({p.name for f in folders or [conf_dir] for p in f.iterdir() if p.is_dir()} - set(_HYDRA_KEYS))
     keys = sorted({f.name for f in dataclasses.fields(RunConfig)} | set(groups))
     for override in parsed:
         key = override.key_or_group
@@ -46,12 +48,26 @@ def check_overrides(overrides: Sequence[str], conf_dir: Path) -> None:
             raise ConfigError(
                 f"unknown config key {top!r} in {override.input_line!r}.{hint} Top-level keys: {', '.join(keys)}."
             )
-        if key in groups and not override.is_delete():
-            _check_options(key, override, conf_dir / key)
+        if key in groups and folders and not override.is_delete():
+            _check_options(key, override, [f / key for f in folders])
 
 
-def _check_options(group: str, override, folder: Path) -> None:
-    known = build_registry(group, [(p.stem, p) for p in sorted(folder.glob("*.yaml"))])
+def _search_folders(parsed, conf_dir: Path) -> list[Path]:
+    """``conf_dir`` and the ``file://`` folders of ``hydra.searchpath``; [] when a search path
+    is a package (``pkg://``), whose options cannot be listed here (Hydra checks them)."""
+    folders = [conf_dir]
+    for override in parsed:
+        if override.key_or_group == "hydra.searchpath":
+            for entry in override.value() or []:
+                if not str(entry).startswith("file://"):
+                    return []
+                folders.append(Path(str(entry)[len("file://"):]))
+    return [f for f in folders if f.is_dir()]
+
+
+def _check_options(group: str, override, folders: list[Path]) -> None:
+    files = {p.stem: p for folder in folders for p in sorted(folder.glob("*.yaml"))}
+    known = build_registry(group, sorted(files.items()))
     for name in _option_names(override):
         known.get(name)  # an unknown one: "Unknown system 'x'. Did you mean: y? Known: ..."
 
@@ -78,6 +94,7 @@ def add_schema_fields(overrides: Sequence[str], conf_dir: Path) -> list[str]:
 
     registries = {"system": SYSTEM_TYPES, "metric": METRIC_TYPES}
     parser = OverridesParser.create()
+    folders = _search_folders(parser.parse_overrides([o for o in overrides if not o.startswith("-")]), conf_dir)
     out: list[str] = []
     for text in overrides:
         if text.startswith(("-", "+", "~")) or "=" not in text:
@@ -85,18 +102,18 @@ def add_schema_fields(overrides: Sequence[str], conf_dir: Path) -> list[str]:
             continue
         key = parser.parse_override(text).key_or_group
         group, _, rest = key.partition(".")
-        missing = group in registries and _schema_field_missing(conf_dir / group, rest, registries[group])
+        missing = group in registries and _schema_field_missing([f / group for f in folders], rest, registries[group])
         out.append(f"++{text}" if missing else text)
     return out
 
 
-def _schema_field_missing(folder: Path, rest: str, registry) -> bool:
-    names = sorted((p.stem for p in folder.glob("*.yaml") if rest.startswith(p.stem + ".")), key=len)
-    if not names:
+def _schema_field_missing(folders: list[Path], rest: str, registry) -> bool:
+    files = {p.stem: p for folder in folders for p in folder.glob("*.yaml") if rest.startswith(p.stem + ".")}
+    if not files:
         return False
-    name = names[-1]  # the longest: a name may contain dots
+    name = max(files, key=len)  # the longest: a name may contain dots
     field_name = rest[len(name) + 1:].split(".")[0]
-    node = OmegaConf.load(folder / f"{name}.yaml").get(name)
+    node = OmegaConf.load(files[name]).get(name)
     if node is None or field_name in node or node.get("type") not in registry:
         return False
     return field_name in {f.name for f in dataclasses.fields(registry.get(node.get("type")).schema)}

@@ -56,9 +56,11 @@ def plan():
         ("system.opus-mt-ja-en.dtype=float8", r"system\.opus-mt-ja-en\.dtype='float8': use one of auto \| float32"),
         ("system.opus-mt-ja-en.device=gpu", r"system\.opus-mt-ja-en\.device='gpu': use one of auto \| cpu \| cuda"),
         ("system.opus-mt-ja-en.num_beams=-1", r"system\.opus-mt-ja-en\.num_beams=-1: must be >= 1"),
-        ("system.opus-mt-ja-en.batching.batch_size=-1", r"system\.opus-mt-ja-en\.batching\.batch_size=-1: must be >= 1"),
+        ("system.opus-mt-ja-en.batching.batch_size=-1",
+         r"system\.opus-mt-ja-en\.batching\.batch_size=-1: must be >= 1"),
         ("system.opus-mt-ja-en.batching.max_batch_tokens=0", r"batching\.max_batch_tokens=0: must be >= 1"),
-        ("system.opus-mt-ja-en-ct2.compute_type=int9", r"system\.opus-mt-ja-en-ct2\.compute_type='int9': use one of auto"),
+        ("system.opus-mt-ja-en-ct2.compute_type=int9",
+         r"system\.opus-mt-ja-en-ct2\.compute_type='int9': use one of auto"),
         ("system.opus-mt-ja-en-ct2.family=madlad", r"opus-mt-ja-en-ct2\.family='madlad'.*type: hf_seq2seq"),
         ("stats.bootstrap_samples=0", r"^stats\.bootstrap_samples=0: must be >= 1"),
         ("stats.alpha=1.5", r"^stats\.alpha=1\.5: must be strictly between 0 and 1"),
@@ -90,7 +92,8 @@ def test_a_missing_local_model_path_fails_in_plan(plan, tmp_path: Path) -> None:
 
 def test_the_documented_encoder_dir_override_works(plan, tmp_path: Path) -> None:
     # README and docs/cluster.md: metric.comet.encoder_dir=... (no `+`).
-    assert plan(JA_EN + ["metric=[comet]", f"metric.comet.encoder_dir={tmp_path}"]).metrics["comet"].encoder_dir == str(tmp_path)
+    planned = plan(JA_EN + ["metric=[comet]", f"metric.comet.encoder_dir={tmp_path}"])
+    assert planned.metrics["comet"].encoder_dir == str(tmp_path)
     with pytest.raises(ConfigError, match=r"metric\.comet\.encoder_dir='/no/such/dir' is not a directory"):
         plan(JA_EN + ["metric=[comet]", "metric.comet.encoder_dir=/no/such/dir"])
 
