@@ -9,6 +9,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from mtqe.errors import MtqeError
 from mtqe.metrics.registry import build_metric, validate_metric_config
+from mtqe.systems.configs import ExistingSystemConfig, MTSystemConfig
 from mtqe.systems.registry import validate_system_config
 
 
@@ -34,7 +35,9 @@ def list_systems(conf_dirs: Path | Sequence[Path]) -> list[str]:
         try:
             cfg = validate_system_config(name, node)
             pairs = ",".join(cfg.pairs) or "any"
-            model = getattr(cfg, "model", getattr(cfg, "text", ""))
+            model = cfg.model if isinstance(cfg, MTSystemConfig) else ""
+            if isinstance(cfg, ExistingSystemConfig):
+                model = cfg.text
             lines.append(f"{name:28s} {cfg.type:11s} pairs={pairs:24s} {model}  {cfg.description}")
         except MtqeError as exc:
             lines.append(f"{name:28s} INVALID ({path.name}): {exc}")

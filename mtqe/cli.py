@@ -28,6 +28,7 @@ def _run(overrides: list[str]) -> int:
     """Hand the overrides to Hydra, which composes the config and calls :func:`run_task`."""
     import hydra
 
+    from mtqe.command_line import add_schema_fields, check_overrides
     from mtqe.config import register_configs
     from mtqe.hydra_search_path import register as register_search_path
     from mtqe.run_task import run_task
@@ -37,6 +38,8 @@ def _run(overrides: list[str]) -> int:
     # mtqe's own flags become config overrides (Hydra would reject them).
     flags = {"--quiet": "quiet=true", "--overwrite": "overwrite=true", "--allow-partial": "allow_partial=true"}
     overrides = [o for o in overrides if o not in flags] + [flags[o] for o in flags if o in overrides]
+    check_overrides(overrides, conf_dirs())  # one line for a misspelt name, not Hydra's search path
+    overrides = add_schema_fields(overrides, conf_dirs())  # system.NAME.FIELD=... without `+`
     main = hydra.main(version_base="1.3", config_path=str(packaged_conf_dir()), config_name="config")(run_task)
     saved_argv = sys.argv
     sys.argv = ["mtqe run", *overrides]

@@ -1,9 +1,11 @@
 """Top-level run config schema, registered in Hydra's ConfigStore.
 
 ``conf/config.yaml`` starts from the ``mtqe_schema`` node stored here, so Hydra checks types
-of top-level keys on compose. System and metric entries are heterogeneous (their schema
-depends on ``type``) and are validated against their own dataclasses by
-:func:`mtqe.pipeline.plan_run` before anything loads.
+of top-level keys on compose; values are checked in ``__post_init__`` when
+:func:`mtqe.pipeline.plan_run` builds the typed config. System and metric entries are
+heterogeneous (their schema depends on ``type``) and are validated against the dataclass of
+their type's registry entry (:mod:`mtqe.systems.registry`, :mod:`mtqe.metrics.registry`)
+by ``plan_run``, before anything loads.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import Any, Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
-from mtqe.metrics.configs import METRIC_SCHEMAS
-from mtqe.systems.configs import SYSTEM_SCHEMAS
+from mtqe.config_validation import check, check_at_least, check_choice
+from mtqe.corpus.align.embeddings import EMBEDDING_CHOICES
+from mtqe.corpus.align.units import UNITS
 
 
 @dataclass
@@ -32,6 +35,13 @@ class StatsConfig:
     alpha: float = field(default=0.05, metadata={"help": "significance level for clusters"})
     seed: int = 12345
     baseline: str = field(default="community", metadata={"help": "system the paired tests compare against"})
+
+    def __post_init__(self) -> None:
+        check_at_least(self, "bootstrap_samples", 1)
+        check_at_least(self, "randomization_samples", 1)
+        check(self, "confidence", 0 < self.confidence < 1, "must be strictly between 0 and 1 (e.g. 0.95)")
+        check(self, "alpha", 0 < self.alpha < 1, "must be strictly between 0 and 1 (e.g. 0.05)")
+        check_at_least(self, "seed", 0)
 
 
 @dataclass
@@ -89,12 +99,12 @@ class RunConfig:
         metadata={"help": "largest raw text file read, in bytes (checked before reading)"},
     )
 
+    def __post_init__(self) -> None:
+        check_choice(self, "unit", UNITS)
+        check_choice(self, "align_embeddings", EMBEDDING_CHOICES)
+
 
 def register_configs(cs: ConfigStore | None = None) -> None:
-    """Store the run schema and every system/metric type schema (idempotent)."""
+    """Store the run schema that ``conf/config.yaml`` starts from (idempotent)."""
     cs = cs or ConfigStore.instance()
     cs.store(name="mtqe_schema", node=RunConfig)
-    for name, schema in SYSTEM_SCHEMAS.items():
-        cs.store(group="schema/system", name=name, node=schema)
-    for name, schema in METRIC_SCHEMAS.items():
-        cs.store(group="schema/metric", name=name, node=schema)

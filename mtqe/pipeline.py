@@ -21,18 +21,17 @@ from omegaconf import DictConfig, OmegaConf
 from mtqe.cache_paths import default_cache_dir
 from mtqe.config import RunConfig
 from mtqe.config_validation import to_typed
-from mtqe.corpus.align.embeddings import EMBEDDING_CHOICES, resolve_embedder
+from mtqe.corpus.align.embeddings import resolve_embedder
 from mtqe.corpus.align.report import prepare_documents
 from mtqe.corpus.align.sentences import LOW_CONFIDENCE
 from mtqe.languages import normalize_lang
-from mtqe.corpus.loader import UNITS, load_parallel_document
+from mtqe.corpus.loader import load_parallel_document
 from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import Manifest, ParallelDocument
 from mtqe.errors import ConfigError, MtqeError
 from mtqe.metrics.base import Metric
 from mtqe.metrics.configs import MetricConfig
 from mtqe.metrics.registry import build_metric, validate_metric_config
-from mtqe.metrics.sacrebleu_metrics import BleuMetric, check_tokenizer_available
 from mtqe.metrics.scoring import add_statistics, score_row
 from mtqe.results import DocumentTexts, RunResult, SystemResult
 from mtqe.systems.base import NoProgress, Progress, System, SystemOutput
@@ -47,9 +46,6 @@ from mtqe.systems.type_settings import (
 )
 
 log = logging.getLogger(__name__)
-
-SUPPORTED_UNITS = UNITS  # paragraph | sentence (mtqe.corpus.align.units)
-
 
 @dataclass(frozen=True)
 class RunPlan:
@@ -81,15 +77,17 @@ class Reporter:
         pass
 
 
-def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> RunPlan:
+def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = (), preflight: bool = True) -> RunPlan:
     """Typed, checked configs of a run. ``overrides``: the command line's Hydra overrides
-    (``overrides.task``); a ``system.NAME.FIELD=...`` among them wins over ``system_settings_by_type``."""
-    run = cfg if isinstance(cfg, RunConfig) else to_typed(RunConfig, cfg, where="config")
+    (``overrides.task``); a ``system.NAME.FIELD=...`` among them wins over ``system_settings_by_type``.
+
+    Every value is checked (config ``__post_init__``), then every system and metric is built
+    (loading nothing) and preflighted for the pair on this machine (local paths, device,
+    tokenizer dependencies), so a config that cannot run fails here. ``preflight=False`` skips
+    the machine checks: the plan of a job meant for another machine (a GPU node).
+    """
+    run = cfg if isinstance(cfg, RunConfig) else to_typed(RunConfig, cfg, where="")
     src, tgt = normalize_lang(run.pair.src_lang), normalize_lang(run.pair.tgt_lang)
-    if run.unit not in SUPPORTED_UNITS:
-        raise ConfigError(f"unit={run.unit!r} is not supported (supported: {', '.join(SUPPORTED_UNITS)})")
-    if run.align_embeddings not in EMBEDDING_CHOICES:
-        raise ConfigError(f"align_embeddings={run.align_embeddings!r}: choose one of {', '.join(EMBEDDING_CHOICES)}")
     if not run.documents:
         raise ConfigError("no document selected: set `documents=[jpus-2022]`")
     # No references_dir: the bundled manifest with ./references/manifest.yaml on top.
@@ -101,16 +99,8 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
                 f"unknown document {doc_id!r} (in {where}: {', '.join(sorted(manifest.documents))}); "
                 f"add it with `mtqe corpus add`"
             )
-    by_type = check_type_settings(run.system_settings_by_type)
-    from_command_line = command_line_fields(overrides, run.system)
-    systems: dict[str, SystemConfig] = {}
-    type_settings: dict[str, dict[str, Any]] = {}
-    for name, node in run.system.items():
-        if isinstance(node, Mapping):
-            node, applied = apply_type_settings(node, by_type, keep=from_command_line.get(name, ()))
-            if applied:
-                type_settings[name] = applied
-        systems[name] = validate_system_config(name, node)
+    systems, type_settings = _typed_systems(run, overrides)
+    # Existing texts of the documents are systems without YAML (existing_systems: all | none | [names]).
     systems.update(text_systems(manifest, run.documents, src, tgt, systems, _plain(run.existing_systems)))
     if not systems:
         raise ConfigError("no system selected: choose some, e.g. `system=[community,gemma-3-270m]`")
@@ -121,18 +111,55 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
                 f"drop it or choose another pair"
             )
     metrics = {name: validate_metric_config(name, node) for name, node in run.metric.items()}
-    warnings: list[str] = []
-    for mcfg in metrics.values():
-        if mcfg.type == "bleu":
-            bleu = BleuMetric(mcfg)
-            check_tokenizer_available(bleu.tokenizer(tgt))  # MeCab missing: fail before any work
-            warnings += bleu.warnings_for(tgt)
+    warnings = _preflight(systems, metrics, src, tgt) if preflight else []
     if run.stats.baseline not in systems:
-        log.info("baseline %r is not among the systems: no paired tests", run.stats.baseline)
+        warnings.append(
+            f"stats.baseline={run.stats.baseline!r} is not among the systems ({', '.join(systems)}): "
+            "no paired tests; set stats.baseline to one of them"
+        )
     cache_dir = None
     if run.use_cache:
         cache_dir = Path(run.cache_dir).expanduser() if run.cache_dir else default_cache_dir()
     return RunPlan(run, manifest, src, tgt, systems, metrics, cache_dir, tuple(warnings), type_settings)
+
+
+def _typed_systems(
+    run: RunConfig, overrides: Sequence[str]
+) -> tuple[dict[str, SystemConfig], dict[str, dict[str, Any]]]:
+    """Each system's typed config, with ``system_settings_by_type`` merged in (and what it set)."""
+    by_type = check_type_settings(run.system_settings_by_type)
+    from_command_line = command_line_fields(overrides, run.system)
+    systems: dict[str, SystemConfig] = {}
+    type_settings: dict[str, dict[str, Any]] = {}
+    for name, node in run.system.items():
+        if isinstance(node, Mapping):
+            node, applied = apply_type_settings(node, by_type, keep=from_command_line.get(name, ()))
+            if applied:
+                type_settings[name] = applied
+        systems[name] = validate_system_config(name, node)
+    return systems, type_settings
+
+
+def _preflight(
+    systems: Mapping[str, SystemConfig], metrics: Mapping[str, MetricConfig], src: str, tgt: str
+) -> list[str]:
+    """Build every system and metric (constructors load nothing) and run its checks for the pair."""
+    warnings: list[str] = []
+    for name, scfg in systems.items():
+        system = build_system(scfg, cache=None)
+        try:
+            warnings += system.preflight(src, tgt)
+        except MtqeError as exc:  # say which system (a backend's message names only the value)
+            raise type(exc)(f"system.{name}: {exc}") from None
+        finally:
+            system.close()
+    for mcfg in metrics.values():
+        metric = build_metric(mcfg)
+        try:
+            warnings += metric.preflight(src, tgt)
+        finally:
+            metric.close()
+    return warnings
 
 
 def _plain(value: Any) -> Any:

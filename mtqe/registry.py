@@ -7,8 +7,9 @@ A miss answers with the closest known names.
 from __future__ import annotations
 
 import difflib
+import importlib
 from dataclasses import dataclass
-from typing import Generic, Iterator, TypeVar
+from typing import Any, Generic, Iterator, TypeVar
 
 from mtqe.errors import ConfigError
 
@@ -38,9 +39,7 @@ class Registry(Generic[T]):
         return iter(self.names())
 
     def _unknown_message(self, name: str) -> str:
-        close = difflib.get_close_matches(name, self.names(), n=3)
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        return f"Unknown {self.kind} {name!r}.{hint} Known: {', '.join(self.names())}."
+        return f"Unknown {self.kind} {name!r}.{did_you_mean(name, self.names())} Known: {', '.join(self.names())}."
 
 
 def build_registry(kind: str, items: list[tuple[str, T]]) -> Registry[T]:
@@ -51,3 +50,16 @@ def build_registry(kind: str, items: list[tuple[str, T]]) -> Registry[T]:
             raise ValueError(f"duplicate {kind} {name!r} in registry")
         entries[name] = item
     return Registry(kind=kind, entries=entries)
+
+
+def load_target(target: str) -> Any:
+    """The object a ``"package.module:Name"`` target names, imported now (registries keep
+    targets as strings so that listing and validating import no backend)."""
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def did_you_mean(name: str, known: list[str]) -> str:
+    """`` Did you mean: x?`` for the names of ``known`` close to ``name`` ('' when none is)."""
+    close = difflib.get_close_matches(name, known, n=3) or [k for k in known if k.startswith(name)][:3]
+    return f" Did you mean: {', '.join(close)}?" if close else ""

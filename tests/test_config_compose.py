@@ -85,7 +85,8 @@ GPU = ["+experiment=gpu_batch", "cache_dir=/tmp/mtqe-test-cache",  # cache_dir: 
 
 
 def test_gpu_batch_sets_each_system_type(compose_cfg) -> None:
-    plan = plan_run(compose_cfg(GPU), overrides=GPU)
+    # Merge semantics only: preflight would refuse int8_bfloat16 on a CPU-only machine (tested below).
+    plan = plan_run(compose_cfg(GPU), overrides=GPU, preflight=False)
     seq2seq, ct2 = plan.systems["nllb-200-distilled-600m"], plan.systems["m2m100-418m-ct2"]
     gemma, qwen = plan.systems["gemma-3-270m"], plan.systems["qwen2.5-1.5b-instruct"]
     assert seq2seq.dtype == "auto" and (seq2seq.batching.batch_size, seq2seq.batching.max_batch_tokens) == (64, 16384)
@@ -103,7 +104,7 @@ def test_the_command_line_wins_over_the_per_type_settings(compose_cfg) -> None:
     overrides = GPU + ["++system.nllb-200-distilled-600m.batching.batch_size=16",
                        "system.m2m100-418m-ct2.compute_type=float32",
                        "~system.gemma-3-270m.dtype"]  # deleted: the schema default, not the setting
-    plan = plan_run(compose_cfg(overrides), overrides=overrides)
+    plan = plan_run(compose_cfg(overrides), overrides=overrides, preflight=False)
     seq2seq = plan.systems["nllb-200-distilled-600m"]
     assert seq2seq.batching.batch_size == 16 and seq2seq.batching.max_batch_tokens == 16384
     assert plan.systems["m2m100-418m-ct2"].compute_type == "float32"
@@ -111,10 +112,10 @@ def test_the_command_line_wins_over_the_per_type_settings(compose_cfg) -> None:
     assert "batching.batch_size" not in plan.type_settings["nllb-200-distilled-600m"]
     assert "compute_type" not in plan.type_settings["m2m100-418m-ct2"]
     # Without the command line, plan_run cannot tell an override from the YAML: settings win.
-    assert plan_run(compose_cfg(overrides)).systems["m2m100-418m-ct2"].compute_type == "int8_bfloat16"
+    assert plan_run(compose_cfg(overrides), preflight=False).systems["m2m100-418m-ct2"].compute_type == "int8_bfloat16"
     # Per-type values themselves can be changed on the command line.
     more = GPU + ["system_settings_by_type.hf_causal.batching.batch_size=4"]
-    assert plan_run(compose_cfg(more), overrides=more).systems["qwen2.5-1.5b-instruct"].batching.batch_size == 4
+    assert plan_run(compose_cfg(more), overrides=more, preflight=False).systems["qwen2.5-1.5b-instruct"].batching.batch_size == 4
 
 
 def test_unknown_system_type_in_the_settings(compose_cfg) -> None:
@@ -144,8 +145,9 @@ def test_command_line_fields_handle_dotted_system_names() -> None:
     from mtqe.systems.type_settings import command_line_fields
 
     fields = command_line_fields(
-        ["system=[a,qwen2.5-1b]", "+system.qwen2.5-1b.dtype=x", "++system.a.batching.batch_size=2",
-         "~system.a.dtype", "system_settings_by_type.gguf.dtype=x", "system.unknown.dtype=y"],
-        ["a", "qwen2.5-1b", "qwen2"],
+        ["system=[a,qwen2.x-1b]", "+system.qwen2.x-1b.dtype=x", "++system.a.batching.batch_size=2",
+         "~system.a.dtype", "system_settings_by_type.gguf.dtype=x", "system.unknown.dtype=y",
+         "system.a.batching={batch_size: 3}"],
+        ["a", "qwen2.x-1b", "qwen2"],
     )
-    assert fields == {"qwen2.5-1b": {"dtype"}, "a": {"batching.batch_size", "dtype"}}
+    assert fields == {"qwen2.x-1b": {"dtype"}, "a": {"batching.batch_size", "dtype", "batching"}}

@@ -197,7 +197,7 @@ def _write_jsonl(doc: ParallelDocument, out: TextIO) -> None:
 
 def _add(args: argparse.Namespace) -> int:
     out = sys.stdout  # looked up per call: tests capture it
-    from mtqe.corpus.languages import normalize_lang
+    from mtqe.languages import normalize_lang
     from mtqe.corpus.manifest_edit import NewText, add_text
     from mtqe.corpus.reading import DEFAULT_MAX_TEXT_BYTES, check_text_size, decode_utf8
 

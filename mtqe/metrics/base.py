@@ -103,5 +103,11 @@ class Metric(ABC):
     def aggregate(self, rows: np.ndarray) -> float:
         """Corpus score from the selected rows of ``MetricResult.stats``."""
 
+    def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
+        """Checks for the pair before any work, loading no model (a tokenizer's dependency, a
+        local checkpoint path): raise an :class:`~mtqe.errors.MtqeError` for a metric that
+        cannot run as configured; return warnings."""
+        return []
+
     def close(self) -> None:
         """Release models."""

@@ -75,7 +75,7 @@ from mtqe.metrics.score_cache import ScoreCache
 
 log = logging.getLogger(__name__)
 
-MULTI_REFERENCE = ("mean", "max")
+
 _LOCAL_HINT = "/path/to/checkpoints/model.ckpt"
 
 
@@ -126,9 +126,7 @@ class CometMetric(NeuralMetric):
     package = "unbabel-comet"
 
     def __init__(self, *, cfg: CometConfig, cache: ScoreCache | None = None) -> None:
-        super().__init__(cfg=cfg, cache=cache)
-        if cfg.multi_reference not in MULTI_REFERENCE:
-            raise ConfigError(f"metric.{cfg.name}.multi_reference={cfg.multi_reference!r}: use mean or max")
+        super().__init__(cfg=cfg, cache=cache)  # values were checked by CometConfig.__post_init__
         self.cfg: CometConfig = cfg
         self.info = MetricInfo(
             name=cfg.name,
@@ -194,6 +192,20 @@ class CometMetric(NeuralMetric):
                 f"COMET model {name!r} could not be downloaded ({first_line(exc)}). Use a hub id such "
                 f"as Unbabel/wmt22-comet-da or set {self.config_key('model')}={_LOCAL_HINT}"
             ) from None
+
+    def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
+        """A checkpoint or encoder written as a local path must exist (hub ids: checked when loading)."""
+        if is_local(str(self.cfg.model).strip()):
+            try:
+                self.resolve_checkpoint(offline=True)
+            except LoadFailure as exc:
+                raise ConfigError(str(exc)) from None
+        if self.cfg.encoder_dir and not Path(self.cfg.encoder_dir).expanduser().is_dir():
+            raise ConfigError(
+                f"{self.config_key('encoder_dir')}={self.cfg.encoder_dir!r} is not a directory: point it at the "
+                "checkpoint's encoder (e.g. a local xlm-roberta-large) or leave it unset"
+            )
+        return []
 
     # ----------------------------------------------------------------- loading
 

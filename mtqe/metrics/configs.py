@@ -1,4 +1,5 @@
-"""Typed config schemas of the metric types (one dataclass per ``type``)."""
+"""Typed config schemas of the metric types (one dataclass per ``type``); values are
+checked in ``__post_init__`` (see :mod:`mtqe.config_validation`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,16 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from omegaconf import MISSING
+
+from mtqe.config_validation import check, check_at_least, check_choice
+
+# sacrebleu's BLEU tokenizers (sacrebleu.metrics.bleu._TOKENIZERS, a private name, so listed here).
+BLEU_TOKENIZERS: tuple[str, ...] = (
+    "none", "zh", "13a", "intl", "char", "ja-mecab", "ko-mecab", "spm", "flores101", "flores200", "spBLEU-1K",
+)  # fmt: skip
+# COMET precisions: 32 | bf16 (autocast) | 16, and the Lightning spellings of the same.
+COMET_PRECISIONS: tuple[str, ...] = ("32", "bf16", "16")
+COMET_PRECISION_ALIASES: tuple[str, ...] = ("32-true", "fp32", "bf16-mixed", "16-mixed", "fp16")
 
 
 @dataclass
@@ -22,6 +33,10 @@ class SacreBleuConfig(MetricConfig):
     )
     lowercase: bool = False
 
+    def __post_init__(self) -> None:
+        check(self, "tokenize", self.tokenize in ("auto", *BLEU_TOKENIZERS),
+              f"use auto or one of {' | '.join(BLEU_TOKENIZERS)}")
+
 
 @dataclass
 class ChrfConfig(MetricConfig):
@@ -29,6 +44,11 @@ class ChrfConfig(MetricConfig):
     word_order: int = field(default=0, metadata={"help": "0: chrF, 2: chrF++"})
     beta: int = 2
     lowercase: bool = False
+
+    def __post_init__(self) -> None:
+        check_at_least(self, "char_order", 1)
+        check_at_least(self, "word_order", 0, " (0: chrF, 2: chrF++)")
+        check_at_least(self, "beta", 1)
 
 
 @dataclass
@@ -39,6 +59,9 @@ class TerConfig(MetricConfig):
     normalized: bool = False
     no_punct: bool = False
     case_sensitive: bool = False
+
+    def __post_init__(self) -> None:
+        check_choice(self, "asian_support", ("auto", "true", "false"))
 
 
 @dataclass
@@ -66,10 +89,11 @@ class CometConfig(MetricConfig):
         },
     )
 
+    def __post_init__(self) -> None:
+        check(self, "model", bool(str(self.model).strip()), "give a hub id or a checkpoint path")
+        check_choice(self, "precision", COMET_PRECISIONS, aliases=COMET_PRECISION_ALIASES)
+        check_choice(self, "multi_reference", ("mean", "max"))
+        check(self, "gpus", self.gpus in (0, 1),
+              "use 0 (CPU) or 1 (one GPU); multi-GPU COMET (DDP) is not supported")
+        check_at_least(self, "batch_size", 1)
 
-METRIC_SCHEMAS: dict[str, type[MetricConfig]] = {
-    "bleu": SacreBleuConfig,
-    "chrf": ChrfConfig,
-    "ter": TerConfig,
-    "comet": CometConfig,
-}

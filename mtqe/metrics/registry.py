@@ -1,57 +1,40 @@
-"""Metric types: name → (config schema, builder). Explicit mapping; COMET imports lazily."""
+"""Metric types: one entry per ``type`` — config schema, lazy ``"module:Class"`` target, metadata.
+
+Adding a type is one config dataclass (``metrics/configs.py``), one :class:`Metric` class and
+one entry here. Targets are imported when a metric is built; a metric class sets its
+:class:`~mtqe.metrics.base.MetricInfo` (higher_is_better, needs_reference, ...) from its config,
+because some of it depends on the config (COMET's ``reference_free``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from mtqe.config_validation import typed_group_entry
 from mtqe.metrics.base import Metric
 from mtqe.metrics.configs import ChrfConfig, CometConfig, MetricConfig, SacreBleuConfig, TerConfig
-from mtqe.registry import Registry, build_registry
+from mtqe.registry import Registry, build_registry, load_target
 
 
 @dataclass(frozen=True)
 class MetricType:
     schema: type[MetricConfig]
-    build: Callable[[Any, Path | None], Metric]  # (config, cache dir or None for no cache)
+    target: str  # "module:Class", a Metric taking cfg= (and cache= when score_cache)
     description: str
-
-
-def _build_bleu(cfg: SacreBleuConfig, cache_dir: Path | None) -> Metric:
-    from mtqe.metrics.sacrebleu_metrics import BleuMetric
-
-    return BleuMetric(cfg)
-
-
-def _build_chrf(cfg: ChrfConfig, cache_dir: Path | None) -> Metric:
-    from mtqe.metrics.sacrebleu_metrics import ChrfMetric
-
-    return ChrfMetric(cfg)
-
-
-def _build_ter(cfg: TerConfig, cache_dir: Path | None) -> Metric:
-    from mtqe.metrics.sacrebleu_metrics import TerMetric
-
-    return TerMetric(cfg)
-
-
-def _build_comet(cfg: CometConfig, cache_dir: Path | None) -> Metric:
-    from mtqe.metrics.comet_metric import CometMetric
-    from mtqe.metrics.score_cache import ScoreCache
-
-    cache = ScoreCache(cache_dir / "scores.sqlite") if cache_dir is not None else None
-    return CometMetric(cfg=cfg, cache=cache)
+    score_cache: bool = False  # keeps segment scores in <cache dir>/scores.sqlite
 
 
 METRIC_TYPES: Registry[MetricType] = build_registry(
     "metric type",
     [
-        ("bleu", MetricType(SacreBleuConfig, _build_bleu, "BLEU via sacrebleu")),
-        ("chrf", MetricType(ChrfConfig, _build_chrf, "chrF / chrF++ via sacrebleu")),
-        ("ter", MetricType(TerConfig, _build_ter, "TER via sacrebleu (lower is better)")),
-        ("comet", MetricType(CometConfig, _build_comet, "COMET via unbabel-comet (reference-based or QE)")),
+        ("bleu", MetricType(SacreBleuConfig, "mtqe.metrics.sacrebleu_metrics:BleuMetric", "BLEU via sacrebleu")),
+        ("chrf", MetricType(ChrfConfig, "mtqe.metrics.sacrebleu_metrics:ChrfMetric", "chrF / chrF++ via sacrebleu")),
+        ("ter", MetricType(TerConfig, "mtqe.metrics.sacrebleu_metrics:TerMetric",
+                           "TER via sacrebleu (lower is better)")),
+        ("comet", MetricType(CometConfig, "mtqe.metrics.comet_metric:CometMetric",
+                             "COMET via unbabel-comet (reference-based or QE)", score_cache=True)),
     ],
 )
 
@@ -64,4 +47,10 @@ def validate_metric_config(name: str, node: Any) -> MetricConfig:
 
 def build_metric(cfg: MetricConfig, *, cache_dir: Path | None = None) -> Metric:
     """A metric instance (loads nothing yet); neural metrics cache scores under ``cache_dir``."""
-    return METRIC_TYPES.get(cfg.type).build(cfg, cache_dir)
+    entry = METRIC_TYPES.get(cfg.type)
+    target = load_target(entry.target)
+    if not entry.score_cache:
+        return target(cfg=cfg)
+    from mtqe.metrics.score_cache import ScoreCache
+
+    return target(cfg=cfg, cache=ScoreCache(cache_dir / "scores.sqlite") if cache_dir is not None else None)

@@ -17,7 +17,6 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 from mtqe.errors import MetricUnavailableError
 from mtqe.languages import get_language, is_cjk
 from mtqe.metrics.base import Metric, MetricInfo, MetricInput, MetricResult
-from mtqe.errors import ConfigError
 from mtqe.metrics.configs import ChrfConfig, SacreBleuConfig, TerConfig
 from mtqe.metrics.sacrebleu_sums import bleu_from_sums, chrf_from_sums, ter_from_sums
 from mtqe.progress import Progress  # scored in one call: the caller advances it
@@ -79,6 +78,10 @@ class BleuMetric(Metric):
 
     def tokenizer(self, tgt_lang: str) -> str:
         return tokenizer_for(tgt_lang) if self.cfg.tokenize == "auto" else self.cfg.tokenize
+
+    def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
+        check_tokenizer_available(self.tokenizer(tgt_lang))  # MeCab missing: fail before any work
+        return self.warnings_for(tgt_lang)
 
     def warnings_for(self, tgt_lang: str) -> list[str]:
         tok, standard = self.tokenizer(tgt_lang), tokenizer_for(tgt_lang)
@@ -198,8 +201,6 @@ class TerMetric(Metric):
     """Translation Edit Rate (sacrebleu): edits per reference word, lower is better."""
 
     def __init__(self, cfg: TerConfig) -> None:
-        if cfg.asian_support not in ("auto", "true", "false"):
-            raise ConfigError(f"metric.{cfg.name}: asian_support must be auto|true|false, got {cfg.asian_support!r}")
         self.cfg = cfg
         self.info = MetricInfo(
             name=cfg.name,

@@ -60,6 +60,11 @@ class Translator(ABC):
         """Run facts for run.json (device, dtype, load time); may be empty before loading."""
         return {}
 
+    def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
+        """Checks before any work, loading nothing (a local model path, the device): raise an
+        :class:`~mtqe.errors.MtqeError` for a config that cannot run here; return warnings."""
+        return []
+
     def close(self) -> None:
         """Release the model (free memory) — the translator may be reused until then."""
 
@@ -77,6 +82,11 @@ class System(ABC):
     @abstractmethod
     def produce(self, doc: ParallelDocument, *, progress: Progress | None = None) -> SystemOutput:
         """One output per segment of ``doc``, in segment order."""
+
+    def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
+        """Checks before any work, loading nothing: raise an :class:`~mtqe.errors.MtqeError`
+        for a config that cannot run here; return warnings."""
+        return []
 
     def close(self) -> None:
         """Release any model held."""

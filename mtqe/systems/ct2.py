@@ -40,7 +40,8 @@ from typing import Any
 
 from mtqe.errors import ConfigError, ModelUnavailableError, UnknownLanguageError
 from mtqe.systems.batching import length_sorted_batches
-from mtqe.systems.configs import Ct2Config
+from mtqe.systems.configs import COMPUTE_TYPES, Ct2Config
+from mtqe.systems.configs import CT2_FAMILIES as FAMILIES
 from mtqe.systems.hf_common import (
     LazyTranslator,
     package_version,
@@ -53,12 +54,8 @@ from mtqe.systems.langcodes import (
     marian_target_token,
 )
 
-FAMILIES: tuple[str, ...] = ("marian", "nllb", "m2m100")
 # config.model_type each family runs on (NLLB-200 reuses the M2M-100 architecture).
 _MODEL_TYPES: Mapping[str, str] = {"marian": "marian", "nllb": "m2m_100", "m2m100": "m2m_100"}
-COMPUTE_TYPES: tuple[str, ...] = (
-    "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float32", "float16", "bfloat16",
-)  # fmt: skip
 # What ``compute_type: auto`` means: int8 weights everywhere (the measured CPU win, see
 # docs/benchmarks.md), with float16 activations on a GPU.
 AUTO_COMPUTE_TYPE: Mapping[str, str] = {"cpu": "int8", "cuda": "int8_float16"}
@@ -212,16 +209,6 @@ class Ct2Translator(LazyTranslator):
         cache_dir: Path | None = None,
         extra_options: Mapping[str, Any] | None = None,
     ) -> None:
-        if cfg.family != "auto" and cfg.family not in FAMILIES:
-            raise ConfigError(
-                f"family {cfg.family!r} is not supported by the ctranslate2 backend: use auto or one of "
-                f"{', '.join(FAMILIES)} (MADLAD-400 runs with `type: hf_seq2seq`)"
-            )
-        if cfg.beam_size < 1 or cfg.max_decoding_length < 1 or cfg.threads < 0 or cfg.parallel_batches < 0:
-            raise ConfigError(
-                "beam_size and max_decoding_length must be >= 1, threads and parallel_batches >= 0 "
-                f"(got {cfg.beam_size}, {cfg.max_decoding_length}, {cfg.threads}, {cfg.parallel_batches})"
-            )
         unknown = set(extra_options or {}) - EXTRA_OPTIONS
         if unknown:
             raise ConfigError(f"unsupported extra_options {sorted(unknown)}: allowed are {sorted(EXTRA_OPTIONS)}")
@@ -233,6 +220,16 @@ class Ct2Translator(LazyTranslator):
         self._stats = _Stats()
 
     # -- identity and reporting ------------------------------------------------------------
+
+    def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
+        from mtqe.systems.hf_loading import resolve_model_ref
+
+        resolve_model_ref(self.cfg.model)  # a local path must exist
+        try:
+            resolve_placement(self.cfg.device, self.cfg.compute_type)  # the GPU and compute type exist here
+        except ImportError as exc:
+            raise ModelUnavailableError(f"system {self.cfg.name!r} needs ctranslate2: pip install ctranslate2 ({exc})")
+        return []
 
     def identity(self) -> dict[str, Any]:
         """Model files, family, decoding settings, device kind and compute type, versions.

@@ -30,6 +30,7 @@ DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda", "cuda:N")
 DTYPE_CHOICES: tuple[str, ...] = ("float32", "bfloat16", "float16")
 # Spellings people write in configs for the same dtypes.
 _DTYPE_ALIASES: dict[str, str] = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
+DTYPE_ALIASES: tuple[str, ...] = tuple(_DTYPE_ALIASES)
 
 
 def resolve_device(spec: str) -> torch.device:

@@ -137,13 +137,6 @@ class GGUFCausalTranslator(TorchTranslator):
         convert_cache: bool = True,
         loop_rule: LoopRule | None = LoopRule(),
     ) -> None:
-        if cfg.max_new_tokens < 1:
-            raise ConfigError(f"max_new_tokens must be >= 1 (got {cfg.max_new_tokens})")
-        if cfg.batching.batch_size < 1 or cfg.batching.max_batch_tokens < 1:
-            raise ConfigError(
-                "batching.batch_size and batching.max_batch_tokens must be >= 1 "
-                f"(got {cfg.batching.batch_size}, {cfg.batching.max_batch_tokens})"
-            )
         format_template(cfg.prompt_header, what="prompt_header", src_name="A", tgt_name="B")  # errors now, not mid-run
         self.cfg = cfg
         self._few_shot = few_shot_table(cfg.few_shot, single_line=True)
@@ -155,6 +148,12 @@ class GGUFCausalTranslator(TorchTranslator):
         self._identity: dict[str, Any] | None = None
         self._loaded: _Loaded | None = None
         self._stats = _Stats()
+
+    def check_model_ref(self) -> None:
+        if self.cfg.model == EMBEDDED_MODEL:
+            _embedded_package()  # installed? (assembling the file waits for the first translation)
+        else:
+            check_gguf_path(self.cfg.model)
 
     # -- identity and reporting ------------------------------------------------------------
 

@@ -155,10 +155,26 @@ class LazyTranslator(Translator):
 class TorchTranslator(LazyTranslator):
     """A :class:`LazyTranslator` whose loaded state holds a torch ``model`` on a ``device``."""
 
+    cfg: Any  # a TorchSystemConfig (model, device, dtype, ...)
+
     @property
     def model(self) -> Any:
         """The transformers model (loads it on first access)."""
         return self._load().model
+
+    def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
+        from mtqe.systems.devices import placement_names
+
+        self.check_model_ref()
+        # A GPU that is not there, float16 on a CPU; torch is imported only where identity() would.
+        placement_names(self.cfg.device, self.cfg.dtype)
+        return []
+
+    def check_model_ref(self) -> None:
+        """A ``model`` written as a local path must exist (a hub id is looked up when loading)."""
+        from mtqe.systems.hf_loading import resolve_model_ref
+
+        resolve_model_ref(self.cfg.model)
 
     @property
     def generate_calls(self) -> int:

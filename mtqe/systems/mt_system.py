@@ -13,11 +13,7 @@ from mtqe.corpus.model import ParallelDocument
 from mtqe.corpus.segment import join_sentences, split_sentences
 from mtqe.systems.base import NoProgress, Progress, System, SystemOutput, Translator
 from mtqe.systems.cache import TranslationCache, entry_key
-from mtqe.systems.configs import supports_pair
-
-# Units per cache write when the config has no batch size. With one, every translator batch
-# is written as soon as it is done, so an interrupted run loses at most one batch.
-DEFAULT_CHUNK = 32
+from mtqe.systems.configs import MTSystemConfig, supports_pair
 
 
 class MTSystem(System):
@@ -26,7 +22,7 @@ class MTSystem(System):
     def __init__(
         self,
         *,
-        cfg,
+        cfg: MTSystemConfig,
         translator_factory: Callable[[], Translator],
         cache: TranslationCache | None,
     ) -> None:
@@ -51,8 +47,12 @@ class MTSystem(System):
     def supports(self, src_lang: str, tgt_lang: str) -> bool:
         return supports_pair(self.cfg, src_lang, tgt_lang)
 
+    def preflight(self, src_lang: str, tgt_lang: str) -> list[str]:
+        # Creating the translator runs its own checks (templates, ...) and loads nothing.
+        return self.translator.preflight(src_lang, tgt_lang)
+
     def _units(self, doc: ParallelDocument) -> list[list[str]]:
-        if getattr(self.cfg, "sentence_split", False):
+        if self.cfg.sentence_split:
             return [split_sentences(seg, doc.src_lang) for seg in doc.sources]
         return [[seg] for seg in doc.sources]
 
@@ -106,12 +106,9 @@ class MTSystem(System):
         return result, hits
 
     def _chunk_size(self) -> int:
-        batching = getattr(self.cfg, "batching", None)
-        if batching is None:
-            return DEFAULT_CHUNK
         # Each chunk is written to the cache as soon as it is done: one batch (or one round of
         # parallel batches), so an interrupted run loses at most that much.
-        return max(1, self.translator.inputs_per_call(max(1, batching.batch_size)))
+        return max(1, self.translator.inputs_per_call(self.cfg.batching.batch_size))
 
     def close(self) -> None:
         if self._translator is not None:

@@ -1,16 +1,19 @@
-"""System types: name → (config schema, builder). Explicit, no import magic.
+"""System types: one entry per ``type`` — config schema, lazy ``"module:Class"`` target, description.
 
-Builders import heavy backends (torch, transformers) only when called, so listing and
-validating systems stays fast and loads no model.
+Adding a type is one config dataclass (``systems/configs.py``), one class and one entry here.
+A target that is a :class:`~mtqe.systems.base.System` is built from its config; a target that
+is a :class:`~mtqe.systems.base.Translator` is wrapped in an :class:`MTSystem` (cache, sentence
+splitting) and created only when a segment is missing from the cache. Targets are imported
+when a system is built, never when listing or validating configs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from mtqe.config_validation import typed_group_entry
-from mtqe.registry import Registry, build_registry
+from mtqe.registry import Registry, build_registry, load_target
 from mtqe.systems.base import System
 from mtqe.systems.cache import TranslationCache
 from mtqe.systems.configs import (
@@ -26,52 +29,23 @@ from mtqe.systems.configs import (
 @dataclass(frozen=True)
 class SystemType:
     schema: type[SystemConfig]
-    build: Callable[[Any, TranslationCache | None], System]
+    target: str  # "module:Class", a System or a Translator taking cfg=
     description: str
-
-
-def _build_existing(cfg: ExistingSystemConfig, cache: TranslationCache | None) -> System:
-    from mtqe.systems.existing import ExistingTranslationSystem
-
-    return ExistingTranslationSystem(cfg)
-
-
-def _build_hf_seq2seq(cfg: HFSeq2SeqConfig, cache: TranslationCache | None) -> System:
-    from mtqe.systems.hf_seq2seq import HFSeq2SeqTranslator
-    from mtqe.systems.mt_system import MTSystem
-
-    return MTSystem(cfg=cfg, translator_factory=lambda: HFSeq2SeqTranslator(cfg=cfg), cache=cache)
-
-
-def _build_ct2(cfg: Ct2Config, cache: TranslationCache | None) -> System:
-    from mtqe.systems.ct2 import Ct2Translator
-    from mtqe.systems.mt_system import MTSystem
-
-    return MTSystem(cfg=cfg, translator_factory=lambda: Ct2Translator(cfg=cfg), cache=cache)
-
-
-def _build_hf_causal(cfg: HFCausalConfig, cache: TranslationCache | None) -> System:
-    from mtqe.systems.hf_causal import HFCausalTranslator
-    from mtqe.systems.mt_system import MTSystem
-
-    return MTSystem(cfg=cfg, translator_factory=lambda: HFCausalTranslator(cfg=cfg), cache=cache)
-
-
-def _build_gguf(cfg: GGUFConfig, cache: TranslationCache | None) -> System:
-    from mtqe.systems.gguf_causal import GGUFCausalTranslator
-    from mtqe.systems.mt_system import MTSystem
-
-    return MTSystem(cfg=cfg, translator_factory=lambda: GGUFCausalTranslator(cfg=cfg), cache=cache)
 
 
 SYSTEM_TYPES: Registry[SystemType] = build_registry(
     "system type",
     [
-        ("existing", SystemType(ExistingSystemConfig, _build_existing, "existing translation read from references/")),
-        ("hf_seq2seq", SystemType(HFSeq2SeqConfig, _build_hf_seq2seq, "Hugging Face seq2seq (Marian, NLLB, M2M-100, MADLAD)")),
-        ("gguf", SystemType(GGUFConfig, _build_gguf, "causal LM from a GGUF file, few-shot prompted")),
-        ("hf_causal", SystemType(HFCausalConfig, _build_hf_causal, "Hugging Face chat LM, prompted through its chat template")),
-        ("ctranslate2", SystemType(Ct2Config, _build_ct2, "CTranslate2 (int8) Marian, NLLB, M2M-100, converted once")),
+        ("existing", SystemType(ExistingSystemConfig, "mtqe.systems.existing:ExistingTranslationSystem",
+                                "existing translation read from references/")),
+        ("hf_seq2seq", SystemType(HFSeq2SeqConfig, "mtqe.systems.hf_seq2seq:HFSeq2SeqTranslator",
+                                  "Hugging Face seq2seq (Marian, NLLB, M2M-100, MADLAD)")),
+        ("gguf", SystemType(GGUFConfig, "mtqe.systems.gguf_causal:GGUFCausalTranslator",
+                            "causal LM from a GGUF file, few-shot prompted")),
+        ("hf_causal", SystemType(HFCausalConfig, "mtqe.systems.hf_causal:HFCausalTranslator",
+                                 "Hugging Face chat LM, prompted through its chat template")),
+        ("ctranslate2", SystemType(Ct2Config, "mtqe.systems.ct2:Ct2Translator",
+                                   "CTranslate2 (int8) Marian, NLLB, M2M-100, converted once")),
     ],
 )
 
@@ -83,4 +57,10 @@ def validate_system_config(name: str, node: Any) -> SystemConfig:
 
 
 def build_system(cfg: SystemConfig, *, cache: TranslationCache | None) -> System:
-    return SYSTEM_TYPES.get(cfg.type).build(cfg, cache)
+    """The system of ``cfg`` (loads no model: a translator is created on first use)."""
+    target = load_target(SYSTEM_TYPES.get(cfg.type).target)
+    if issubclass(target, System):
+        return target(cfg)
+    from mtqe.systems.mt_system import MTSystem
+
+    return MTSystem(cfg=cfg, translator_factory=lambda: target(cfg=cfg), cache=cache)

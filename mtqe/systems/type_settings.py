@@ -10,8 +10,8 @@ them by system ``type`` instead::
 Precedence, lowest first: the system's YAML (``conf/system/NAME.yaml``) → the per-type
 settings → a command-line override of that system's field (``system.NAME.FIELD=...``, with or
 without ``+``/``++``; ``~system.NAME.FIELD`` restores the schema default). The command line is
-told apart from the YAML by the run's override strings (Hydra's ``overrides.task``), which
-:func:`mtqe.pipeline.plan_run` receives; an override of a group of fields
+told apart from the YAML by the run's override strings (Hydra's ``overrides.task``, read with
+Hydra's own override parser), which :func:`mtqe.pipeline.plan_run` receives; an override of a group of fields
 (``system.NAME.batching={...}``) keeps that whole group. Per-type settings deep-merge: nested
 fields they do not name keep the system's values.
 """
@@ -21,6 +21,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import OverrideParseException
 
 from mtqe.config_validation import check_fields
 from mtqe.errors import ConfigError
@@ -59,13 +62,17 @@ def command_line_fields(overrides: Iterable[str], system_names: Iterable[str]) -
     """Field paths (``dtype``, ``batching.batch_size``) each system got on the command line.
 
     ``overrides`` are Hydra override strings (``system.nllb.dtype=float32``, ``+system.x.y=1``,
-    ``~system.x.y``). A system name may contain dots (``qwen2.5-1.5b-instruct``): the longest
-    selected name that prefixes the key wins.
+    ``~system.x.y``). A system name may contain dots (``opus.v2``): the longest selected name
+    that prefixes the key wins.
     """
     names = sorted(system_names, key=len, reverse=True)
+    try:
+        parsed = OverridesParser.create().parse_overrides([str(o) for o in overrides])
+    except OverrideParseException as exc:
+        raise ConfigError(f"cannot read the command-line overrides: {str(exc).splitlines()[0]}") from None
     fields: dict[str, set[str]] = {}
-    for override in overrides:
-        key = str(override).lstrip("~+").split("=", 1)[0].strip()
+    for override in parsed:
+        key = override.key_or_group
         if not key.startswith("system."):
             continue
         rest = key[len("system."):]
