@@ -124,6 +124,9 @@ class AlignedSegment:
     # (1.0 for the strict 1:1 paragraph check), and each target's link shape ("1-1", "2-1", …).
     confidence: float = 1.0
     shapes: Mapping[str, str] = field(default_factory=dict)
+    # Per text evaluated as a system: "omission" (it has no counterpart here: empty hypothesis) and
+    # "addition" (its text with no source was attached here). See segment_builder.
+    flags: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 NoteKind = Literal["low_confidence", "uncovered", "target_only", "partial"]
