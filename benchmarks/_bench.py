@@ -43,8 +43,8 @@ if str(REPO) not in sys.path:  # runnable as a plain script from a checkout
     sys.path.insert(0, str(REPO))
 
 RESULTS_DIR = REPO / "benchmarks" / "results"
-SOURCE_TEXT = REPO / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
-TARGET_TEXT = REPO / "references" / "texts" / "jpus-2022" / "zh-community.txt"
+SOURCE_TEXT = REPO / "mtqe" / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
+TARGET_TEXT = REPO / "mtqe" / "references" / "texts" / "jpus-2022" / "zh-community.txt"
 # Built models live outside the repository (hundreds of MB), reused between runs.
 WORK_DIR = Path(os.environ.get("MTQE_BENCH_DIR", "/tmp/mtqe-bench"))
 

@@ -67,7 +67,7 @@ def prepare(work: Path, backend: str, threads: int) -> dict[str, str]:
     if work.exists():
         shutil.rmtree(work)
     conf = work / "conf"
-    shutil.copytree(_bench.REPO / "conf", conf)
+    shutil.copytree(_bench.REPO / "mtqe" / "conf", conf)
     (conf / "system" / f"{SYSTEM}.yaml").write_text(system_yaml(backend, model_dir, threads), encoding="utf-8")
     env = dict(os.environ, HF_HUB_OFFLINE="1", MTQE_CONF_DIR=str(conf), MTQE_CACHE_DIR=str(work / "cache"))
     if threads:

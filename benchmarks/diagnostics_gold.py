@@ -27,7 +27,7 @@ from tests.diagnostics.gold import KINDS  # noqa: E402
 
 def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="diag-gold-"))
-    shutil.copytree(REPO / "references", root / "references")
+    shutil.copytree(REPO / "mtqe" / "references", root / "references")
     scores = evaluate(root / "references", cache_dir=root / "cache")
     rows = [{"check": k, "injected": scores.injected[k], "detected": scores.detected[k],
              "recall": round(scores.recall(k), 3), "flagged_segments": scores.flagged_segments[k],

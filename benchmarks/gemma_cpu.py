@@ -6,10 +6,10 @@ Usage (from the repository root, offline)::
     HF_HUB_OFFLINE=1 python benchmarks/gemma_cpu.py --full           # + the whole document (117 sentences)
     HF_HUB_OFFLINE=1 python benchmarks/gemma_cpu.py --cold --no-table   # load time from the GGUF file itself
 
-Sentences: the Japanese text of jpus-2022 (``references/texts/jpus-2022/ja-mofa.txt``, the same
+Sentences: the Japanese text of jpus-2022 (``mtqe/references/texts/jpus-2022/ja-mofa.txt``, the same
 bytes as seed 002) split after each 。 and at line breaks: 117 sentences, 70 characters on
 average. Every configuration translates the same sentences ja→zh with
-``conf/system/gemma-3-270m.yaml`` (3 few-shot examples, greedy, max_new_tokens 160).
+``mtqe/conf/system/gemma-3-270m.yaml`` (3 few-shot examples, greedy, max_new_tokens 160).
 
 The development machine is shared (2 cores; another busy process makes torch several times
 slower), so the table is measured in interleaved rounds: the sample is cut into length-sorted
@@ -87,8 +87,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # runnable as a plain script from a checkout
     sys.path.insert(0, str(REPO))
 
-DEFAULT_TEXT = REPO / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
-SYSTEM_YAML = REPO / "conf" / "system" / "gemma-3-270m.yaml"
+DEFAULT_TEXT = REPO / "mtqe" / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
+SYSTEM_YAML = REPO / "mtqe" / "conf" / "system" / "gemma-3-270m.yaml"
 LARGEST_BATCH = 64  # the translators' batch_size: the benchmark sizes batches itself
 
 

@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mtqe.systems.mt_system import MTSystem
 
     model_dir = _bench.build_opus_size_marian()
-    doc = load_parallel_document(load_manifest(_bench.REPO / "references"), "jpus-2022", "ja", "zh")
+    doc = load_parallel_document(load_manifest(_bench.REPO / "mtqe" / "references"), "jpus-2022", "ja", "zh")
     sentences = list(dict.fromkeys(s for p in doc.sources for s in split_sentences(p, "ja") if s.strip()))
     n = args.new_tokens
     cfg = HFSeq2SeqConfig(

@@ -8,23 +8,20 @@ Examples::
     mtqe systems list
     mtqe metrics list
     mtqe cache stats
+    mtqe init my-eval                          # a folder for your own systems and texts
+
+Run from a folder with conf/ and references/ (see `mtqe init`), mtqe uses them on top of its
+packaged configs and bundled texts.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
+from mtqe.conf_paths import conf_dirs, packaged_conf_dir
 from mtqe.errors import MtqeError
-
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-
-
-def conf_dir() -> Path:
-    """``$MTQE_CONF_DIR`` or the project's ``conf/``."""
-    return Path(os.environ.get("MTQE_CONF_DIR", PROJECT_DIR / "conf")).resolve()
 
 
 def _run(overrides: list[str]) -> int:
@@ -32,12 +29,14 @@ def _run(overrides: list[str]) -> int:
     import hydra
 
     from mtqe.config import register_configs
+    from mtqe.hydra_search_path import register as register_search_path
     from mtqe.run_task import run_task
 
     register_configs()
+    register_search_path()  # the user's conf/ before the packaged configs
     quiet = "--quiet" in overrides
     overrides = [o for o in overrides if o != "--quiet"] + (["quiet=true"] if quiet else [])
-    main = hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")(run_task)
+    main = hydra.main(version_base="1.3", config_path=str(packaged_conf_dir()), config_name="config")(run_task)
     saved_argv = sys.argv
     sys.argv = ["mtqe run", *overrides]
     try:
@@ -50,7 +49,7 @@ def _run(overrides: list[str]) -> int:
 def _systems_list(args: argparse.Namespace) -> int:
     from mtqe.catalogue import list_systems
 
-    for line in list_systems(conf_dir()):
+    for line in list_systems(conf_dirs()):
         print(line)
     return 0
 
@@ -58,14 +57,14 @@ def _systems_list(args: argparse.Namespace) -> int:
 def _metrics_list(args: argparse.Namespace) -> int:
     from mtqe.catalogue import list_metrics
 
-    for line in list_metrics(conf_dir()):
+    for line in list_metrics(conf_dirs()):
         print(line)
     return 0
 
 
 def _cache_stats(args: argparse.Namespace) -> int:
     from mtqe.cache_paths import default_cache_dir
-    from mtqe.corpus.embedding_store import EmbeddingStore
+    from mtqe.corpus.align.embedding_store import EmbeddingStore
     from mtqe.metrics.score_cache import ScoreCache
     from mtqe.systems.cache import TranslationCache
 
@@ -154,7 +153,8 @@ def _stage_subcommands() -> list:
     from mtqe.report.cli_report import add_subcommand as add_report
     from mtqe.report.cli_collect import add_subcommand as add_collect
     from mtqe.corpus.cli_corpus import add_subcommand as add_corpus
-    return [add_report, add_collect, add_corpus]
+    from mtqe.project_init import add_subcommand as add_init
+    return [add_report, add_collect, add_corpus, add_init]
 
 
 def main(argv: list[str] | None = None) -> int:

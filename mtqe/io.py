@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from mtqe.errors import MtqeError
+
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -65,3 +67,36 @@ def atomic_write_json(path: Path, obj: Any) -> None:
 
 def atomic_write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+
+
+# File names derived from names people choose (systems, metrics, documents, text ids).
+_SAFE_PUNCTUATION = frozenset("-_.+")
+_MAX_NAME = 120
+
+
+def safe_file_name(name: str) -> str:
+    """A file name (one path component) for ``name``; display names stay as they are.
+
+    A name made only of letters, digits and ``-_.+`` that does not start with ``.`` is kept
+    as is (``jpus-2022.ja-zh.gemma-3-270m``). Any other name — with ``/``, ``..``, spaces,
+    control characters, or too long — has each other character replaced by ``_`` and a
+    short hash of the original appended, so two different names never share a file.
+    """
+    kept = "".join(c if c.isalnum() or c in _SAFE_PUNCTUATION else "_" for c in name)
+    if kept == name and name and not name.startswith(".") and len(name) <= _MAX_NAME:
+        return name
+    stem = kept.lstrip(".")[:_MAX_NAME] or "_"
+    return f"{stem}-{sha256_text(name)[:10]}"
+
+
+def path_under(root: Path, *parts: str) -> Path:
+    """``root/parts…``, refusing a path that would leave ``root`` (``..``, absolute parts, links)."""
+    root = Path(root)
+    path = root.joinpath(*parts)
+    resolved_root = root.resolve()
+    if not path.resolve().is_relative_to(resolved_root):
+        raise MtqeError(
+            f"refusing to write {path}: it is outside the output directory {root}; "
+            "rename the system, metric or document whose name makes this path"
+        )
+    return path

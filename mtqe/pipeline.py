@@ -12,7 +12,7 @@ import logging
 import time
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,24 +21,25 @@ from omegaconf import DictConfig, OmegaConf
 from mtqe.cache_paths import default_cache_dir
 from mtqe.config import RunConfig
 from mtqe.config_validation import to_typed
-from mtqe.corpus.alignment_report import prepare_documents
-from mtqe.corpus.embeddings import EMBEDDING_CHOICES, resolve_embedder
-from mtqe.corpus.languages import normalize_lang
-from mtqe.corpus.loader import UNITS, default_references_dir, load_parallel_document
+from mtqe.corpus.align.embeddings import EMBEDDING_CHOICES, resolve_embedder
+from mtqe.corpus.align.report import prepare_documents
+from mtqe.corpus.align.sentences import LOW_CONFIDENCE
+from mtqe.languages import normalize_lang
+from mtqe.corpus.loader import UNITS, load_parallel_document
 from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import Manifest, ParallelDocument
-from mtqe.corpus.sentence_align import LOW_CONFIDENCE
 from mtqe.errors import ConfigError, MtqeError
 from mtqe.metrics.base import Metric
 from mtqe.metrics.configs import MetricConfig
 from mtqe.metrics.registry import build_metric, validate_metric_config
 from mtqe.metrics.sacrebleu_metrics import BleuMetric, check_tokenizer_available
 from mtqe.metrics.scoring import add_statistics, score_row
-from mtqe.results import RunResult, SystemResult
+from mtqe.results import DocumentTexts, RunResult, SystemResult
 from mtqe.systems.base import NoProgress, Progress, System, SystemOutput
 from mtqe.systems.cache import TranslationCache
 from mtqe.systems.configs import SystemConfig, supports_pair
 from mtqe.systems.registry import build_system, validate_system_config
+from mtqe.systems.text_systems import text_systems
 from mtqe.systems.type_settings import (
     apply_type_settings,
     check_type_settings,
@@ -47,7 +48,7 @@ from mtqe.systems.type_settings import (
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_UNITS = UNITS  # paragraph | sentence (mtqe.corpus.unit_align)
+SUPPORTED_UNITS = UNITS  # paragraph | sentence (mtqe.corpus.align.units)
 
 
 @dataclass(frozen=True)
@@ -89,16 +90,16 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
         raise ConfigError(f"unit={run.unit!r} is not supported (supported: {', '.join(SUPPORTED_UNITS)})")
     if run.align_embeddings not in EMBEDDING_CHOICES:
         raise ConfigError(f"align_embeddings={run.align_embeddings!r}: choose one of {', '.join(EMBEDDING_CHOICES)}")
-    if not run.system:
-        raise ConfigError("no system selected: choose some, e.g. `system=[community,gemma-3-270m]`")
     if not run.documents:
         raise ConfigError("no document selected: set `documents=[jpus-2022]`")
-    refs_dir = Path(run.references_dir) if run.references_dir else default_references_dir()
-    manifest = load_manifest(refs_dir)
+    # No references_dir: the bundled manifest with ./references/manifest.yaml on top.
+    manifest = load_manifest(run.references_dir or None)
     for doc_id in run.documents:
         if doc_id not in manifest.documents:
+            where = run.references_dir or "the bundled references and ./references/"
             raise ConfigError(
-                f"unknown document {doc_id!r} (in {refs_dir / 'manifest.yaml'}: {', '.join(sorted(manifest.documents))})"
+                f"unknown document {doc_id!r} (in {where}: {', '.join(sorted(manifest.documents))}); "
+                f"add it with `mtqe corpus add`"
             )
     by_type = check_type_settings(run.system_settings_by_type)
     from_command_line = command_line_fields(overrides, run.system)
@@ -110,6 +111,9 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
             if applied:
                 type_settings[name] = applied
         systems[name] = validate_system_config(name, node)
+    systems.update(text_systems(manifest, run.documents, src, tgt, systems, _plain(run.existing_systems)))
+    if not systems:
+        raise ConfigError("no system selected: choose some, e.g. `system=[community,gemma-3-270m]`")
     for name, scfg in systems.items():
         if not supports_pair(scfg, src, tgt):
             raise ConfigError(
@@ -131,6 +135,11 @@ def plan_run(cfg: DictConfig | RunConfig, *, overrides: Sequence[str] = ()) -> R
     return RunPlan(run, manifest, src, tgt, systems, metrics, cache_dir, tuple(warnings), type_settings)
 
 
+def _plain(value: Any) -> Any:
+    """A list from an OmegaConf ListConfig (``existing_systems=[a,b]``), other values unchanged."""
+    return OmegaConf.to_object(value) if OmegaConf.is_config(value) else value
+
+
 def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> SystemResult:
     row = SystemResult(
         document=doc.document, src_lang=doc.src_lang, tgt_lang=doc.tgt_lang, system=system.name,
@@ -139,17 +148,26 @@ def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> Syste
     label = f"{system.name} {doc.document} {doc.src_lang}→{doc.tgt_lang}"
     tick = reporter.progress(label, len(doc.segments) if system.kind == "existing" else 0)
     try:
-        row.output = system.produce(doc, progress=tick)
-        _check_output(row.output, doc)
+        output = system.produce(doc, progress=tick)
+        _check_output(output, doc)
+        return replace(row, output=output, notes=(*row.notes, *_empty_output_notes(output, doc)))
     except Exception as exc:  # noqa: BLE001 — a failed system is a row with its error, not a crash
-        row.status = "error"
-        row.error = f"{type(exc).__name__}: {exc}"
-        reporter.warning(f"{system.name} failed on {doc.document}: {row.error}")
+        error = f"{type(exc).__name__}: {exc}"
+        reporter.warning(f"{system.name} failed on {doc.document}: {error}")
         if not isinstance(exc, MtqeError):
             log.error("traceback for %s:\n%s", system.name, traceback.format_exc())
+        return replace(row, status="error", error=error)
     finally:
         reporter.done(label)
-    return row
+
+
+def _empty_output_notes(output: SystemOutput, doc: ParallelDocument) -> list[str]:
+    """An empty hypothesis for a non-empty source is scored as empty; say how many there are."""
+    empty = [s.seg_id for s, hyp in zip(doc.segments, output.hypotheses) if s.source.strip() and not hyp.strip()]
+    if not empty:
+        return []
+    shown = ", ".join(empty[:5]) + (", …" if len(empty) > 5 else "")
+    return [f"{len(empty)} empty hypothesis segment(s) scored as empty ({shown})"]
 
 
 def _check_output(output: SystemOutput, doc: ParallelDocument) -> None:
@@ -192,12 +210,7 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
         finally:
             system.close()  # free the model before the next one loads
     timings["translate_s"] = time.perf_counter() - t0
-    for row in rows:
-        if prepared.excluded.get(row.document):
-            row.notes.append(
-                f"{len(prepared.excluded[row.document])} low-confidence {plan.run.unit} link(s) excluded "
-                "from scoring (run.json facts.alignment)"
-            )
+    rows = [_with_exclusion_note(row, prepared.excluded, plan.run.unit) for row in rows]
 
     t0 = time.perf_counter()
     metrics: dict[str, Metric] = {
@@ -209,34 +222,54 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
     ticks = {name: reporter.progress(label, to_score) for name, label in labels.items()}
     for tick in ticks.values():
         tick.start(to_score)
+    scored: list[SystemResult] = []
     try:
         for doc in docs:
-            doc_rows = [r for r in rows if r.document == doc.document]
-            for row in doc_rows:
-                if row.status == "ok":
-                    reporter.info(f"scoring {row.system} on {doc.document}")
-                    score_row(doc, row, metrics, progress=ticks)
-            add_statistics(doc, doc_rows, metrics, plan.run.stats)
+            scored += add_statistics(
+                doc, [_score(doc, r, metrics, ticks, reporter) for r in rows if r.document == doc.document],
+                metrics, plan.run.stats,
+            )
     finally:
         for label in labels.values():
             reporter.done(label)
         for metric in metrics.values():
             metric.close()
     timings["score_s"] = time.perf_counter() - t0
-    _report_unavailable(rows, reporter)
+    _report_unavailable(scored, reporter)
     return RunResult(
-        rows=rows,
-        metric_names=list(metrics),
+        rows=tuple(scored),
+        metric_names=tuple(metrics),
         metric_info={n: m.info for n, m in metrics.items()},
         baseline=plan.run.stats.baseline,
-        segment_ids={d.document: [s.seg_id for s in d.segments] for d in docs},
-        sources={d.document: d.sources for d in docs},
-        references={d.document: {r: d.target_segments(r) for r in d.targets} for d in docs},
+        texts=tuple(
+            DocumentTexts(
+                document=d.document, src_lang=d.src_lang, tgt_lang=d.tgt_lang,
+                segment_ids=tuple(s.seg_id for s in d.segments), sources=tuple(d.sources),
+                references={r: tuple(d.target_segments(r)) for r in d.targets},
+            )
+            for d in docs
+        ),
         timings=timings,
         warnings=list(plan.warnings) + prepared.warnings,
         facts={"cache_dir": str(plan.cache_dir) if plan.cache_dir else None, "alignment": prepared.facts,
                "system_settings_by_type": plan.type_settings},
     )
+
+
+def _with_exclusion_note(row: SystemResult, excluded: Mapping[str, Any], unit: str) -> SystemResult:
+    if not excluded.get(row.document):
+        return row
+    note = (f"{len(excluded[row.document])} low-confidence {unit} link(s) excluded "
+            "from scoring (run.json facts.alignment)")
+    return replace(row, notes=(*row.notes, note))
+
+
+def _score(doc: ParallelDocument, row: SystemResult, metrics: Mapping[str, Metric],
+           ticks: Mapping[str, Progress], reporter: Reporter) -> SystemResult:
+    if row.status != "ok":
+        return row
+    reporter.info(f"scoring {row.system} on {doc.document}")
+    return score_row(doc, row, metrics, progress=ticks)
 
 
 def _report_unavailable(rows: list[SystemResult], reporter: Reporter) -> None:

@@ -21,14 +21,13 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from mtqe.conf_paths import source_checkout
 from mtqe.console import ConsoleReporter, print_summary
 from mtqe.errors import MtqeError
 from mtqe.pipeline import execute, plan_run, resolved_config
 from mtqe.report import utc_now, write_run_outputs
 from mtqe.report.html import write_html_report
 from mtqe.report.sweep import clear_job_error, write_job_error
-
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ def _run(cfg: DictConfig, out_dir: Path) -> None:
     with reporter:
         result = execute(plan, reporter=reporter)
     paths = write_run_outputs(
-        result, out_dir, config=resolved_config(cfg), project_dir=PROJECT_DIR, started=started
+        result, out_dir, config=resolved_config(cfg), project_dir=source_checkout(), started=started
     )
     html = write_html_report(out_dir)  # after leaderboard.csv: it is built from the run's files
     print_summary(reporter.console, result, out_dir)

@@ -14,7 +14,7 @@ from mtqe.config import register_configs
 from mtqe.errors import ConfigError
 from mtqe.pipeline import plan_run
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
+CONF = Path(__file__).resolve().parents[1] / "mtqe" / "conf"
 
 
 @pytest.fixture()

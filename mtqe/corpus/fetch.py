@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.loader import get_document, load_clean_text
 from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import FetchSpec, TextSpec

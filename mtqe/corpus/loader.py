@@ -5,8 +5,11 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING, Mapping
 
+from mtqe.corpus.align.scoring_segments import build_segments
+from mtqe.corpus.align.sentences import LOW_CONFIDENCE
+from mtqe.corpus.align.units import UNITS, align_units
 from mtqe.corpus.cleaners import get_cleaner
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.model import (
     CleanText,
     DocumentSpec,
@@ -16,13 +19,11 @@ from mtqe.corpus.model import (
 )
 from mtqe.corpus.paths import default_references_dir
 from mtqe.corpus.reading import read_raw_text
-from mtqe.corpus.segment_builder import build_segments
-from mtqe.corpus.sentence_align import LOW_CONFIDENCE
-from mtqe.corpus.unit_align import UNITS, align_units
+from mtqe.corpus.testsets.line_document import build_line_document
 from mtqe.errors import AlignmentError, CorpusError
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
-    from mtqe.corpus.embeddings import CachingEmbedder
+    from mtqe.corpus.align.embeddings import CachingEmbedder
 
 __all__ = [
     "UNITS",
@@ -30,16 +31,10 @@ __all__ = [
     "get_document",
     "load_clean_text",
     "load_parallel_document",
-    "segment_id",
 ]
 
 # Roles that make a target-language text a counterpart of the source.
 TARGET_ROLES = ("reference", "existing")
-
-
-def segment_id(index: int) -> str:
-    """``p000``, ``p001``, …: one id per aligned block, stable while the cleaning is."""
-    return f"p{index:03d}"
 
 
 def load_clean_text(spec: TextSpec) -> CleanText:
@@ -70,14 +65,17 @@ def load_parallel_document(
     its texts in ``tgt_lang`` with role ``reference`` or ``existing``. Paragraphs align one to
     one (strict check) when the block structure agrees, n:m otherwise; the sentence unit
     aligns sentences inside aligned paragraphs. A target marked ``coverage: excerpt`` is
-    aligned sentence by sentence against the whole source. See :mod:`mtqe.corpus.unit_align`
-    and :mod:`mtqe.corpus.segment_builder`; ``embedder`` (optional) adds embedding
+    aligned sentence by sentence against the whole source. See :mod:`mtqe.corpus.align.units`
+    and :mod:`mtqe.corpus.align.scoring_segments`; ``embedder`` (optional) adds embedding
     similarity to the n:m aligners, ``low_confidence`` is the confidence below which a
     segment gets a ``low_confidence`` note.
     """
+    source_spec, targets = _select_texts(manifest, doc_id, src_lang, tgt_lang)
+    document = get_document(manifest, doc_id)
+    if document.segmentation == "lines":  # a test set: line i is segment i, whatever `unit` says
+        return build_line_document(document, source_spec, targets)
     if unit not in UNITS:
         raise CorpusError(f"Unknown unit {unit!r}; choose one of {', '.join(UNITS)}.")
-    source_spec, targets = _select_texts(manifest, doc_id, src_lang, tgt_lang)
     source = load_clean_text(source_spec)
     alignments = {
         spec.text_id: align_units(source, load_clean_text(spec), unit=unit, coverage=spec.coverage, embedder=embedder)

@@ -17,17 +17,26 @@ from typing import Any, Mapping
 import yaml
 
 from mtqe.corpus.cleaners import CLEANERS
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.model import (
     COVERAGES,
     ROLES,
+    SEGMENTATIONS,
     DocumentSpec,
     FetchSpec,
+    LineInfoSpec,
     Manifest,
     Provenance,
     TextSpec,
 )
-from mtqe.corpus.paths import MANIFEST_NAME, default_references_dir
+from mtqe.corpus.paths import (
+    BUNDLED_REFERENCES,
+    MANIFEST_NAME,
+    default_references_dir,
+    explicit_references_dir,
+    project_references_dir,
+)
+from mtqe.corpus.project_refs import merge_manifests
 from mtqe.errors import ManifestError, UnknownLanguageError
 
 SCHEMA_VERSION = 1
@@ -37,7 +46,15 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 _TOP_KEYS = {"schema_version": True, "documents": True}  # key -> required
-_DOCUMENT_KEYS = {"title": True, "date": False, "notes": False, "texts": True}
+_DOCUMENT_KEYS = {
+    "title": True,
+    "date": False,
+    "notes": False,
+    "texts": True,
+    "segmentation": False,  # aligned (default) | lines (a pre-segmented test set)
+    "line_info": False,  # {file, sha256}: per-line document ids / domains of a `lines` document
+}
+_LINE_INFO_KEYS = {"file": True, "sha256": True}
 _TEXT_KEYS = {
     "lang": True,
     "roles": True,
@@ -47,6 +64,7 @@ _TEXT_KEYS = {
     "provenance": True,
     "coverage": False,  # full (default) | excerpt
     "fetch": False,  # {url, sha256}: the file may be absent until `mtqe corpus fetch`
+    "name": False,  # display name as a system (keeps case: "GPT-4"); default: the text id
 }
 _FETCH_KEYS = {"url": True, "sha256": True}
 _PROVENANCE_KEYS = {
@@ -88,12 +106,33 @@ def manifest_file(root: Path | str | None = None) -> Path:
 
 
 def load_manifest(root: Path | str | None = None) -> Manifest:
-    """Read and validate ``<root>/manifest.yaml`` (root defaults to :func:`default_references_dir`).
+    """Read and validate ``<root>/manifest.yaml``; without ``root`` (and ``$MTQE_REFERENCES``),
+    the bundled manifest with ``./references/manifest.yaml`` merged on top when it exists
+    (rule: :mod:`mtqe.corpus.project_refs`).
 
     Files are not opened here (only their paths are checked): reading and hash checks happen
     when a text is loaded, so listing documents stays cheap.
     """
-    root_dir = default_references_dir(root)
+    explicit = explicit_references_dir(root)
+    if explicit is not None:
+        return _load_one(explicit)
+    bundled = _load_one(BUNDLED_REFERENCES)
+    project = project_references_dir()
+    if not (project / MANIFEST_NAME).is_file() or project.resolve() == BUNDLED_REFERENCES.resolve():
+        return bundled
+    return merge_manifests(bundled, _load_one(project))
+
+
+def manifest_root_of(spec: TextSpec, root: Path | str | None = None) -> Path:
+    """The references folder whose manifest lists ``spec`` (the bundled one or the user's)."""
+    explicit = explicit_references_dir(root)
+    if explicit is not None:
+        return explicit
+    project = project_references_dir()
+    return project if spec.path.resolve().is_relative_to(project.resolve()) else BUNDLED_REFERENCES
+
+
+def _load_one(root_dir: Path) -> Manifest:
     path = root_dir / MANIFEST_NAME
     if not path.is_file():
         raise ManifestError(
@@ -199,7 +238,27 @@ class _Validator:
             used_files[spec.path] = spec.qualified_id
             texts[text_id] = spec
         self.one_source_per_language(where, texts)
-        return DocumentSpec(doc_id=doc_id, title=title, texts=texts, date=self.date(doc.get("date"), f"{where}.date"))
+        segmentation = self.segmentation(doc.get("segmentation"), f"{where}.segmentation")
+        line_info = self.line_info(doc.get("line_info"), f"{where}.line_info")
+        if line_info is not None and segmentation != "lines":
+            raise self.fail(f"{where}.line_info", "only a document with `segmentation: lines` has per-line ids")
+        return DocumentSpec(
+            doc_id=doc_id, title=title, texts=texts, date=self.date(doc.get("date"), f"{where}.date"),
+            segmentation=segmentation, line_info=line_info,
+        )
+
+    def segmentation(self, value: Any, where: str) -> str:
+        if value is None:
+            return "aligned"
+        if value not in SEGMENTATIONS:
+            raise self.fail(where, f"unknown segmentation {value!r}; use one of {', '.join(SEGMENTATIONS)}")
+        return str(value)
+
+    def line_info(self, value: Any, where: str) -> LineInfoSpec | None:
+        if value is None:
+            return None
+        body = self.mapping(value, where, _LINE_INFO_KEYS)
+        return LineInfoSpec(path=self.file(body["file"], f"{where}.file"), sha256=self.sha256(body["sha256"], f"{where}.sha256"))
 
     def text(self, doc_id: str, text_id: str, body: Any) -> TextSpec:
         where = f"documents.{doc_id}.texts.{text_id}"
@@ -220,6 +279,7 @@ class _Validator:
             provenance=self.provenance(text["provenance"], f"{where}.provenance"),
             coverage=self.coverage(text.get("coverage"), f"{where}.coverage"),
             fetch=fetch,
+            name=self.optional_string(text.get("name"), f"{where}.name"),
         )
 
     def text_sha256(self, value: Any, fetch: FetchSpec | None, where: str) -> str:

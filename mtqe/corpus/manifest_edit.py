@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mtqe.corpus.cleaners import CLEANERS
-from mtqe.corpus.languages import normalize_lang
+from mtqe.languages import normalize_lang
 from mtqe.corpus.manifest import load_manifest, manifest_file
 from mtqe.corpus.model import COVERAGES, ROLES, TextSpec
-from mtqe.corpus.paths import default_references_dir
+from mtqe.corpus.paths import explicit_references_dir, writable_references_dir
+from mtqe.corpus.project_refs import STARTER_MANIFEST
 from mtqe.errors import CorpusError, ManifestError, MtqeError
 from mtqe.io import atomic_write_bytes, atomic_write_text, sha256_bytes
 
@@ -48,8 +49,11 @@ class NewText:
 
 def add_text(new: NewText, data: bytes, *, source_name: str, references: Path | str | None = None) -> TextSpec:
     """Copy ``data`` into ``texts/<doc>/`` and register it in the manifest; return its spec."""
-    root = default_references_dir(references)
-    manifest = load_manifest(root)  # refuse to edit a manifest that is already broken
+    root = writable_references_dir(references)  # never the installed package's folder
+    fresh = explicit_references_dir(references) is None and not manifest_file(root).exists()
+    if fresh:
+        atomic_write_text(manifest_file(root), STARTER_MANIFEST)
+    manifest = load_manifest(references)  # refuse to edit a manifest that is already broken
     lang = normalize_lang(new.lang)
     _check_choices(new)
     text_id = new.text_id or f"{lang.lower()}-{new.roles[0]}"
@@ -63,6 +67,8 @@ def add_text(new: NewText, data: bytes, *, source_name: str, references: Path | 
         )
     if document is None and not new.title:
         raise CorpusError(f"document {new.doc_id!r} is new: give its title with --title")
+    if document is not None and new.doc_id not in load_manifest(root).documents:
+        new = replace(new, title=document.title)  # a bundled document: the user's entry repeats its title
     if not _ID.match(new.doc_id):
         raise CorpusError(f"invalid document id {new.doc_id!r}: use lower-case letters, digits, '.', '_' and '-'")
     suffix = Path(source_name).suffix or ".txt"
@@ -80,7 +86,7 @@ def add_text(new: NewText, data: bytes, *, source_name: str, references: Path | 
         atomic_write_bytes(destination, data)
     atomic_write_text(path, after)
     try:
-        spec = load_manifest(root).documents[new.doc_id].texts[text_id]
+        spec = load_manifest(references).documents[new.doc_id].texts[text_id]
         from mtqe.corpus.loader import (
             load_clean_text,  # the cleaner must keep some text
         )
@@ -90,6 +96,8 @@ def add_text(new: NewText, data: bytes, *, source_name: str, references: Path | 
         atomic_write_text(path, before)
         if created:
             destination.unlink()
+        if fresh:
+            path.unlink()
         raise CorpusError(f"adding {new.doc_id}/{text_id} was undone: {exc}") from None
     return spec
 
@@ -133,7 +141,8 @@ def _render_text(new: NewText, text_id: str, lang: str, relative: str, digest: s
 
 
 def _insert(content: str, new: NewText, entry: list[str]) -> str:
-    lines = content.splitlines()
+    # The starter manifest's empty `documents: {}` becomes a block mapping to insert into.
+    lines = ["documents:" if line.rstrip() == "documents: {}" else line for line in content.splitlines()]
     docs_indent = _documents_indent(lines)
     doc_line = _find_document(lines, new.doc_id, docs_indent)
     if doc_line is None:

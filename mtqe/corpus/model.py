@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Mapping
 
-Role = Literal["source", "reference", "existing"]
 ROLES: tuple[str, ...] = ("source", "reference", "existing")
 BlockKind = Literal["title", "heading", "paragraph"]
 
@@ -43,7 +42,6 @@ class FetchSpec:
 
 # How much of its source a target text covers: ``full`` (a translation of the whole text) or
 # ``excerpt`` (a text quoting parts of it: uncovered source is left unlinked, not forced).
-Coverage = Literal["full", "excerpt"]
 COVERAGES: tuple[str, ...] = ("full", "excerpt")
 
 
@@ -62,6 +60,12 @@ class TextSpec:
     # Added for n:m alignment and fetching (manifest keys `coverage:` and `fetch:`).
     coverage: str = "full"
     fetch: FetchSpec | None = None
+    # The name shown for the text as a system (keeps case and punctuation: "GPT-4"); default: its id.
+    name: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.text_id
 
     @property
     def qualified_id(self) -> str:
@@ -71,6 +75,17 @@ class TextSpec:
         return role in self.roles
 
 
+SEGMENTATIONS: tuple[str, ...] = ("aligned", "lines")
+
+
+@dataclass(frozen=True)
+class LineInfoSpec:
+    """The per-line document ids / domains file of a line-segmented document."""
+
+    path: Path
+    sha256: str
+
+
 @dataclass(frozen=True)
 class DocumentSpec:
     doc_id: str
@@ -78,6 +93,10 @@ class DocumentSpec:
     texts: Mapping[str, TextSpec]
     # Added for the corpus manifest: ISO date of the document (YYYY, YYYY-MM or YYYY-MM-DD).
     date: str | None = None
+    # "aligned": texts are cleaned, segmented and aligned; "lines": a pre-segmented test set
+    # whose line i of every text is segment i (mtqe.corpus.testsets).
+    segmentation: str = "aligned"
+    line_info: LineInfoSpec | None = None
 
     def texts_in(self, lang: str) -> list[TextSpec]:
         return [t for t in self.texts.values() if t.lang == lang]
@@ -125,11 +144,14 @@ class AlignedSegment:
     confidence: float = 1.0
     shapes: Mapping[str, str] = field(default_factory=dict)
     # Per text evaluated as a system: "omission" (it has no counterpart here: empty hypothesis) and
-    # "addition" (its text with no source was attached here). See segment_builder.
+    # "addition" (its text with no source was attached here). See corpus/align/scoring_segments.py.
     flags: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Line-aligned test sets: the document id and domain of this line (WMT .docs), if known.
+    doc_id: str | None = None
+    domain: str | None = None
 
 
-NoteKind = Literal["low_confidence", "uncovered", "target_only", "partial"]
+NoteKind = Literal["low_confidence", "uncovered", "target_only", "partial", "empty_line"]
 
 
 @dataclass(frozen=True)
@@ -139,7 +161,8 @@ class AlignmentNote:
     ``low_confidence``: a scored segment whose link confidence is below the threshold;
     ``uncovered``: source text with no counterpart in a target (not scored);
     ``target_only``: target text with no source (not scored);
-    ``partial``: a segment one target covers only in part (its confidence is 0).
+    ``partial``: a segment one target covers only in part (its confidence is 0);
+    ``empty_line``: a line-aligned text has an empty line there (kept and scored as empty).
     """
 
     kind: NoteKind

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mtqe.corpus.manifest import load_manifest, manifest_file
+from mtqe.corpus.manifest import load_manifest, manifest_file, manifest_root_of
 from mtqe.errors import CorpusError, MtqeError
 from mtqe.io import atomic_write_text, sha256_file
 
@@ -30,7 +30,7 @@ def rehash_text(qualified_id: str, references: Path | str | None = None) -> tupl
     new = sha256_file(spec.path)
     if new == spec.sha256:
         return spec.sha256, new
-    path = manifest_file(references)
+    path = manifest_file(manifest_root_of(spec, references))
     content = path.read_text(encoding="utf-8")
     if content.count(spec.sha256) != 1:
         raise CorpusError(
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         epilog="example: python -m mtqe.corpus.register jpus-2022/zh-community",
     )
     parser.add_argument("text", help="DOC/TEXT, e.g. jpus-2022/ja-mofa")
-    parser.add_argument("--references", type=Path, default=None, help="references folder (default: repo's)")
+    parser.add_argument("--references", type=Path, default=None, help="references folder (default: the bundled one and ./references/)")
     args = parser.parse_args(argv)
     try:
         old, new = rehash_text(args.text, args.references)

@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from mtqe.corpus.chars import BRACKET_PAIRS, CJK_TERMINATORS, LATIN_TERMINATORS, TRAILING_CLOSERS
-from mtqe.corpus.languages import get_language
+from mtqe.languages import get_language
 
 _CJK_RUN = CJK_TERMINATORS | frozenset("…")
 _LATIN_RUN = LATIN_TERMINATORS | frozenset("…")

@@ -13,7 +13,7 @@ import re
 
 from mtqe.diagnostics.model import Diagnostic, Segment
 from mtqe.diagnostics.numbers import normalize
-from mtqe.diagnostics.scripts import is_cjk_language
+from mtqe.languages import is_cjk as is_cjk_language
 
 _LATIN_TOKEN = re.compile(r"[A-Za-z][A-Za-z.&'-]*[A-Za-z]|[A-Z]")
 _ACRONYM = re.compile(r"^[A-Z][A-Z&.-]*[A-Z]$")

@@ -13,14 +13,18 @@ Acronyms and names in Latin letters inside CJK text are normal and not flagged.
 from __future__ import annotations
 
 from mtqe.diagnostics.model import Diagnostic, Segment
-from mtqe.diagnostics.scripts import is_cjk_language, runs_of, script_counts
+from mtqe.diagnostics.scripts import runs_of, script_counts
+from mtqe.languages import is_cjk as is_cjk_language
+from mtqe.languages import normalize_lang
 
 # A Japanese sentence this long without any kana is very unlikely.
 MIN_HAN_FOR_NO_KANA = 12
 
 
 def _base(lang: str) -> str:
-    return lang.split("-")[0].lower()
+    """Canonical code, with Simplified and Traditional Chinese both ``zh`` (the kana test is the same)."""
+    code = normalize_lang(lang)
+    return "zh" if code == "zh-Hant" else code
 
 
 def check_language(segment: Segment) -> list[Diagnostic]:

@@ -19,7 +19,7 @@ def _chars(text: str) -> int:
 
 
 def length_delta(segment: Segment) -> float | None:
-    from mtqe.corpus.length_model import length_model
+    from mtqe.corpus.align.length_model import length_model
 
     l1, l2 = _chars(segment.source), _chars(segment.hypothesis)
     if l1 < MIN_CHARS or l2 == 0:

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from mtqe.diagnostics.model import Diagnostic, Segment
-from mtqe.diagnostics.scripts import is_cjk_language
+from mtqe.languages import is_cjk as is_cjk_language
 
 _LOOP = re.compile(r"(.{2,40}?)\1{2,}", re.DOTALL)  # a piece repeated three or more times in a row
 CJK_NGRAM, WORD_NGRAM = 8, 4

@@ -6,10 +6,6 @@ import unicodedata
 from collections import Counter
 
 
-def is_cjk_language(lang: str) -> bool:
-    return lang.split("-")[0].lower() in ("zh", "ja", "ko")
-
-
 def script_of(char: str) -> str | None:
     """han | kana | hangul | latin | cyrillic | other letters; None for digits, punctuation, space."""
     code = ord(char)

@@ -58,6 +58,13 @@ class CometConfig(MetricConfig):
         default=None,
         metadata={"help": "local directory of the checkpoint's encoder (e.g. xlm-roberta-large) for offline use"},
     )
+    trust_checkpoint: bool = field(
+        default=False,
+        metadata={
+            "help": "unpickle the checkpoint in full (it can run code) when the safe loader refuses it; "
+            "only for a file whose origin you trust; a warning is printed"
+        },
+    )
 
 
 METRIC_SCHEMAS: dict[str, type[MetricConfig]] = {

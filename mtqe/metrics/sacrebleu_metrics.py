@@ -1,8 +1,11 @@
 """BLEU and chrF/chrF++ through sacrebleu, with the tokenizer chosen from the target language.
 
-Per-segment sufficient statistics are kept (sacrebleu's own ``_extract_corpus_statistics``),
-so confidence intervals and paired tests recompute exactly sacrebleu's corpus score on
-resampled segments.
+The BLEU tokenizer is sacrebleu's own choice: mtqe hands it the target language
+(``trg_lang``, the language subtag of :mod:`mtqe.languages`: ``zh`` for ``zh-Hant``) and sacrebleu
+picks ``zh`` for Chinese, ``ja-mecab`` for Japanese, ``ko-mecab`` for Korean and ``13a``
+otherwise; ``tokenize:`` in the metric config overrides it. Per-segment sufficient statistics
+are kept (sacrebleu's own ``_extract_corpus_statistics``), so confidence intervals and paired
+tests recompute exactly sacrebleu's corpus score on resampled segments.
 """
 
 from __future__ import annotations
@@ -12,19 +15,31 @@ import sacrebleu
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 from mtqe.errors import MetricUnavailableError
+from mtqe.languages import get_language, is_cjk
 from mtqe.metrics.base import Metric, MetricInfo, MetricInput, MetricResult
 from mtqe.errors import ConfigError
 from mtqe.metrics.configs import ChrfConfig, SacreBleuConfig, TerConfig
+from mtqe.metrics.sacrebleu_sums import bleu_from_sums, chrf_from_sums, ter_from_sums
 from mtqe.progress import Progress  # scored in one call: the caller advances it
 
-# Chinese needs character-level tokenization and Japanese a morphological analyser:
-# 13a on CJK text counts whole sentences as single "words" and gives meaningless BLEU.
-TOKENIZER_FOR_LANG = {"zh": "zh", "ja": "ja-mecab", "ko": "ko-mecab"}
-CJK_LANGS = frozenset(TOKENIZER_FOR_LANG)
+
+def sacrebleu_lang(lang: str) -> str:
+    """The ``trg_lang`` sacrebleu is given for mtqe language ``lang`` (``zh-TW`` → ``zh``)."""
+    return get_language(lang).subtag
 
 
 def tokenizer_for(lang: str) -> str:
-    return TOKENIZER_FOR_LANG.get(lang.split("-")[0], "13a")
+    """The tokenizer sacrebleu's BLEU chooses for target ``lang`` when none is given.
+
+    Read from sacrebleu's own language map, so it cannot drift from what ``BLEU(trg_lang=...)``
+    does: Chinese needs character-level tokenization and Japanese/Korean a morphological
+    analyser (13a on CJK text counts whole sentences as single "words")."""
+    return BLEU._TOKENIZER_MAP.get(sacrebleu_lang(lang), BLEU.TOKENIZER_DEFAULT)
+
+
+# sacrebleu tokenizers that split CJK text below the run of characters (for a CJK target that
+# sacrebleu has no tokenizer of its own for).
+_SPLITS_CJK = frozenset({"zh", "char", "spm", "flores101", "flores200"})
 
 
 def check_tokenizer_available(tokenize: str) -> None:
@@ -66,11 +81,20 @@ class BleuMetric(Metric):
         return tokenizer_for(tgt_lang) if self.cfg.tokenize == "auto" else self.cfg.tokenize
 
     def warnings_for(self, tgt_lang: str) -> list[str]:
-        tok = self.tokenizer(tgt_lang)
-        if tgt_lang.split("-")[0] in CJK_LANGS and tok != tokenizer_for(tgt_lang) and tok != "char":
+        tok, standard = self.tokenizer(tgt_lang), tokenizer_for(tgt_lang)
+        if not is_cjk(tgt_lang) or tok == "char":
+            return []
+        if standard == BLEU.TOKENIZER_DEFAULT:  # a CJK language sacrebleu has no tokenizer for (yue)
+            if tok in _SPLITS_CJK:
+                return []
+            return [
+                f"{self.cfg.name}: sacrebleu has no tokenizer for target {tgt_lang}, so {tok!r} counts runs "
+                "of CJK characters as words; set `tokenize: zh` or `char` in the metric config"
+            ]
+        if tok != standard:
             return [
                 f"{self.cfg.name}: target {tgt_lang} scored with tokenizer {tok!r}; "
-                f"{tokenizer_for(tgt_lang)!r} is the standard for this language"
+                f"{standard!r} is the standard for this language"
             ]
         return []
 
@@ -79,7 +103,13 @@ class BleuMetric(Metric):
         key = f"{tok}|{n_refs}"
         if key not in self._by_tokenizer:
             check_tokenizer_available(tok)
-            self._by_tokenizer[key] = BLEU(tokenize=tok, lowercase=self.cfg.lowercase, effective_order=True)
+            # auto: sacrebleu picks the tokenizer from trg_lang itself. An override goes in as
+            # is, without trg_lang (warnings_for reports a non-standard choice once, in mtqe).
+            auto = self.cfg.tokenize == "auto"
+            self._by_tokenizer[key] = BLEU(
+                tokenize=None if auto else tok, trg_lang=sacrebleu_lang(tgt_lang) if auto else "",
+                lowercase=self.cfg.lowercase, effective_order=True,
+            )
         return self._by_tokenizer[key]
 
     def signature(self) -> str:
@@ -111,6 +141,11 @@ class BleuMetric(Metric):
     def aggregate(self, rows: np.ndarray) -> float:
         bleu = next(iter(self._by_tokenizer.values()), None) or BLEU(effective_order=True)
         return float(bleu._compute_score_from_stats(list(rows.sum(axis=0))).score)
+
+    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
+        """Vectorised :meth:`aggregate` on column sums ``(m, k) -> (m,)`` (mtqe.metrics.stats)."""
+        bleu = next(iter(self._by_tokenizer.values()), None) or BLEU(effective_order=True)
+        return bleu_from_sums(bleu, sums)
 
 
 class ChrfMetric(Metric):
@@ -154,6 +189,10 @@ class ChrfMetric(Metric):
     def aggregate(self, rows: np.ndarray) -> float:
         return float(self._chrf._compute_score_from_stats(list(rows.sum(axis=0))).score)
 
+    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
+        """Vectorised :meth:`aggregate` on column sums ``(m, k) -> (m,)`` (mtqe.metrics.stats)."""
+        return chrf_from_sums(self._chrf, sums)
+
 
 class TerMetric(Metric):
     """Translation Edit Rate (sacrebleu): edits per reference word, lower is better."""
@@ -167,15 +206,12 @@ class TerMetric(Metric):
             higher_is_better=False,
             needs_reference=True,
             needs_source=False,
-            description="TER (sacrebleu); CJK-aware tokenization for zh/ja/ko targets",
+            description="TER (sacrebleu); CJK-aware tokenization for CJK targets (zh, ja, ko, yue)",
         )
         self._by_mode: dict[bool, TER] = {}
 
     def _ter(self, tgt_lang: str) -> TER:
-        asian = (
-            tgt_lang.split("-")[0] in CJK_LANGS if self.cfg.asian_support == "auto"
-            else self.cfg.asian_support == "true"
-        )
+        asian = is_cjk(tgt_lang) if self.cfg.asian_support == "auto" else self.cfg.asian_support == "true"
         if asian not in self._by_mode:
             # sacrebleu applies asian_support (CJK split to characters) only with normalization on.
             self._by_mode[asian] = TER(
@@ -209,3 +245,7 @@ class TerMetric(Metric):
         # Any instance aggregates the same way: edits summed over reference lengths summed.
         ter = next(iter(self._by_mode.values()), None) or TER()
         return float(ter._compute_score_from_stats(list(rows.sum(axis=0))).score)
+
+    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
+        """Vectorised :meth:`aggregate` on column sums ``(m, k) -> (m,)`` (mtqe.metrics.stats)."""
+        return ter_from_sums(sums)

@@ -5,10 +5,13 @@ one *identity*: the scorer's checkpoint hash, package version, precision and inp
 (see :meth:`ScoreCache.register_identity`). Keys are sha256 over the identity hash and
 the input texts; the texts themselves are not stored. Rows are written one transaction
 per model batch, so an interrupted run resumes without re-scoring finished batches, and
-concurrent jobs of a sweep can share one file (WAL + busy timeout).
+concurrent jobs of a sweep can share one file (WAL + busy timeout). Each row carries a
+checksum of its content (key, identity, score, truncation flag): a row whose checksum does
+not match (edited, damaged, or written before checksums existed) is a miss and is scored
+again, never served as a score.
 
 It also remembers the sha256 of large checkpoint files by (path, size, mtime), so a
-2 GB COMET checkpoint is hashed once per machine, not once per run.
+multi-GB checkpoint is hashed once per machine, not once per run.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import closing
@@ -31,7 +35,8 @@ CREATE TABLE IF NOT EXISTS segment_scores (
     identity_hash TEXT NOT NULL,
     score REAL NOT NULL,
     truncated INTEGER NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    checksum TEXT
 );
 CREATE INDEX IF NOT EXISTS segment_scores_identity ON segment_scores(identity_hash);
 CREATE TABLE IF NOT EXISTS checkpoint_facts (
@@ -55,22 +60,42 @@ def score_key(ident_hash: str, texts: Sequence[str | None]) -> str:
     return sha256_text("\x1f".join(parts))
 
 
+def row_checksum(key: str, ident_hash: str, score: float, truncated: bool) -> str:
+    """sha256 of a row's content; ``float.hex`` keeps the score exact."""
+    return sha256_text("\x1f".join((key, ident_hash, float(score).hex(), str(int(bool(truncated))))))
+
+
 class ScoreCache(SQLiteStore):
     """Segment scores keyed by :func:`score_key`; shared by every run and sweep job."""
 
     schema = _SCHEMA
 
+    def __init__(self, path: Path, *, busy_timeout_s: float = 60.0) -> None:
+        super().__init__(path, busy_timeout_s=busy_timeout_s)
+        with closing(self._connect()) as conn, conn:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(segment_scores)")}
+            if "checksum" not in columns:  # a file from before checksums: its rows become misses
+                try:
+                    conn.execute("ALTER TABLE segment_scores ADD COLUMN checksum TEXT")
+                except sqlite3.OperationalError as exc:  # another job added it at the same moment
+                    if "duplicate column" not in str(exc):
+                        raise
+
     def get_many(self, keys: Sequence[str]) -> dict[str, tuple[float, bool]]:
-        """``{key: (score, truncated)}`` for the keys that are present."""
+        """``{key: (score, truncated)}`` for the keys that are present with a valid checksum."""
         found: dict[str, tuple[float, bool]] = {}
         with closing(self._connect()) as conn:
             for start in range(0, len(keys), MAX_PARAMS):
                 chunk = list(keys[start : start + MAX_PARAMS])
                 marks = ",".join("?" * len(chunk))
                 rows = conn.execute(
-                    f"SELECT key, score, truncated FROM segment_scores WHERE key IN ({marks})", chunk
+                    "SELECT key, identity_hash, score, truncated, checksum FROM segment_scores "
+                    f"WHERE key IN ({marks})",
+                    chunk,
                 ).fetchall()
-                found.update((key, (float(score), bool(trunc))) for key, score, trunc in rows)
+                for key, ident, score, trunc, checksum in rows:
+                    if isinstance(score, float) and checksum == row_checksum(key, ident, score, bool(trunc)):
+                        found[key] = (score, bool(trunc))
         return found
 
     def put_many(self, ident_hash: str, rows: Iterable[tuple[str, float, bool]]) -> int:
@@ -81,12 +106,16 @@ class ScoreCache(SQLiteStore):
         """
         now = time.time()
         values = [
-            (key, ident_hash, float(score), int(bool(trunc)), now)
+            (key, ident_hash, float(score), int(bool(trunc)), now, row_checksum(key, ident_hash, score, trunc))
             for key, score, trunc in rows
             if math.isfinite(score)
         ]
         with closing(self._connect()) as conn, conn:
-            conn.executemany("INSERT OR REPLACE INTO segment_scores VALUES (?, ?, ?, ?, ?)", values)
+            conn.executemany(
+                "INSERT OR REPLACE INTO segment_scores (key, identity_hash, score, truncated, created, checksum) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                values,
+            )
         return len(values)
 
     def file_sha256(self, path: Path) -> str:

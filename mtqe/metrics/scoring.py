@@ -7,11 +7,17 @@ Reference semantics:
 
 Paired tests compare each system with the baseline on the baseline's reference set, so that
 a leave-one-out human row and an MT row are judged against the same references.
+
+Rows are immutable: every function returns new :class:`~mtqe.results.SystemResult` values.
+:func:`significance` is the one place paired tests and clusters are computed, for a run
+(:func:`add_statistics`) and for a sweep merge (:mod:`mtqe.collect`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Union
 
 import numpy as np
 
@@ -22,6 +28,12 @@ from mtqe.metrics import stats as st
 from mtqe.metrics.base import Metric, MetricInput, MetricResult
 from mtqe.progress import CountingProgress, NoProgress, Progress
 from mtqe.results import SystemResult
+
+# What a row scored on other references than the baseline contributes to its paired test:
+# its segment statistics on the baseline's references, tests computed elsewhere (a sweep
+# job that ran both), a note saying why there is no test, or None (no test, nothing to say).
+OtherRefs = Union[np.ndarray, Mapping[str, st.PairedTestResult], str, None]
+OtherRefsFn = Callable[[SystemResult, SystemResult, str, Metric, tuple[str, ...]], OtherRefs]  # row, baseline, metric
 
 
 def references_for(doc: ParallelDocument, row: SystemResult) -> list[str]:
@@ -46,8 +58,8 @@ def score_row(
     metrics: Mapping[str, Metric],
     *,
     progress: Mapping[str, Progress] | None = None,
-) -> None:
-    """Fill ``row.metrics`` (one result per metric, never silently missing).
+) -> SystemResult:
+    """``row`` with one result per metric (never silently missing) and its references.
 
     ``progress`` (by metric name, optional) advances by this row's segments for each metric:
     as the metric reports them, and the rest once it returns (also when it could not run).
@@ -55,88 +67,138 @@ def score_row(
     if row.output is None:
         raise ValueError(f"score_row: {row.system} produced no output (status {row.status})")
     refs = references_for(doc, row)
-    row.references = tuple(refs)
+    notes = list(row.notes)
     if not refs:
-        row.notes.append(
+        notes.append(
             f"no {doc.tgt_lang} reference other than its own text: reference-based metrics are empty "
             f"until another {doc.tgt_lang} reference of {doc.document} is added to references/"
             if row.kind == "existing"
             else f"no {doc.tgt_lang} reference for {doc.document}: reference-based metrics are empty"
         )
     data = metric_input(doc, row.output.hypotheses, refs)
+    results = dict(row.metrics)
     for name, metric in metrics.items():
         tick = CountingProgress((progress or {}).get(name) or NoProgress())
         if metric.info.needs_reference and not refs:
-            row.metrics[name] = MetricResult.not_available(
+            results[name] = MetricResult.not_available(
                 name, metric.signature(), "no reference other than the system's own text (leave-one-out)"
                 if row.kind == "existing" else "no reference"
             )
         else:
             try:
-                row.metrics[name] = metric.score(data, progress=tick)
+                results[name] = metric.score(data, progress=tick)
             except MtqeError as exc:
-                row.metrics[name] = MetricResult.not_available(name, metric.signature(), str(exc))
+                results[name] = MetricResult.not_available(name, metric.signature(), str(exc))
         tick.complete(len(data.hypotheses))
+    return replace(row, references=tuple(refs), notes=tuple(notes), metrics=results)
 
 
 def add_statistics(
     doc: ParallelDocument,
-    rows: list[SystemResult],
+    rows: Sequence[SystemResult],
     metrics: Mapping[str, Metric],
     cfg: StatsConfig,
-) -> None:
-    """Bootstrap CIs for every score; paired tests vs the baseline; significance clusters."""
-    ok_rows = [r for r in rows if r.status == "ok"]
+) -> tuple[SystemResult, ...]:
+    """``rows`` with bootstrap CIs for every score, paired tests vs the baseline and
+    significance clusters (rows that are not ``ok`` come back unchanged)."""
+    rows = tuple(with_intervals(row, metrics, cfg) if row.status == "ok" else row for row in rows)
+    return significance(rows, metrics, cfg, other_refs=rescore_on(doc))
+
+
+def with_intervals(row: SystemResult, metrics: Mapping[str, Metric], cfg: StatsConfig) -> SystemResult:
+    intervals = dict(row.intervals)
     for name, metric in metrics.items():
-        for row in ok_rows:
-            result = row.metrics.get(name)
-            if result is None or result.score is None or result.stats is None:
-                continue
-            row.intervals[name] = st.bootstrap_ci(
-                result.stats, metric.aggregate, n_samples=cfg.bootstrap_samples,
-                seed=cfg.seed, confidence=cfg.confidence,
-            )
-        _paired_vs_baseline(doc, ok_rows, name, metric, cfg)
-        assign_significance_ranks(ok_rows, name, metric, cfg)
+        result = row.metrics.get(name)
+        if result is None or result.score is None or result.stats is None:
+            continue
+        intervals[name] = st.bootstrap_ci(
+            result.stats, metric.aggregate, n_samples=cfg.bootstrap_samples,
+            seed=cfg.seed, confidence=cfg.confidence,
+        )
+    return replace(row, intervals=intervals)
 
 
-def _baseline_row(rows: list[SystemResult], baseline: str) -> SystemResult | None:
-    return next((r for r in rows if r.system == baseline), None)
+def rescore_on(doc: ParallelDocument) -> OtherRefsFn:
+    """For a run: re-score a row on the baseline's references (never a human text on itself)."""
+
+    def other_refs(
+        row: SystemResult, base: SystemResult, name: str, metric: Metric, refs: tuple[str, ...]
+    ) -> OtherRefs:
+        if metric.info.needs_reference and not refs:
+            return None
+        if row.output is None or row.output.text_id in refs:
+            return None  # a human text is never scored against itself
+        return metric.score(metric_input(doc, row.output.hypotheses, list(refs))).stats
+
+    return other_refs
 
 
-def _stats_on_refs(doc: ParallelDocument, row: SystemResult, metric: Metric, refs: list[str]):
-    """Segment statistics of ``row`` against exactly ``refs`` (re-scored if its own refs differ)."""
-    result = row.metrics.get(metric.info.name)
-    if result is not None and result.stats is not None and list(row.references) == refs:
-        return result.stats
-    if metric.info.needs_reference and not refs:
-        return None
-    if row.output is not None and row.output.text_id in refs:
-        return None  # a human text is never scored against itself
-    rescored = metric.score(metric_input(doc, row.output.hypotheses, refs))
-    return rescored.stats
+def significance(
+    rows: Sequence[SystemResult],
+    metrics: Mapping[str, Metric],
+    cfg: StatsConfig,
+    *,
+    other_refs: OtherRefsFn,
+) -> tuple[SystemResult, ...]:
+    """Paired tests vs ``cfg.baseline`` and clusters over ``rows`` (one document and pair).
+
+    Replaces each row's ``paired``, ``ranks`` and ``significance_notes``; ``other_refs``
+    says what to do for a row scored on other references than the baseline.
+    """
+    paired: dict[int, dict[str, Any]] = {i: {} for i in range(len(rows))}
+    ranks: dict[int, dict[str, int]] = {i: {} for i in range(len(rows))}
+    notes: dict[int, list[str]] = {i: [] for i in range(len(rows))}
+    ok = [i for i, r in enumerate(rows) if r.status == "ok"]
+    for name, metric in metrics.items():
+        _paired_vs_baseline(rows, ok, name, metric, cfg, other_refs, paired, notes)
+        for i, rank in assign_significance_ranks([rows[i] for i in ok], name, metric, cfg).items():
+            ranks[ok[i]][name] = rank
+    return tuple(
+        replace(row, paired=paired[i], ranks=ranks[i], significance_notes=tuple(notes[i]))
+        for i, row in enumerate(rows)
+    )
 
 
-def _paired_vs_baseline(doc, rows, name: str, metric: Metric, cfg: StatsConfig) -> None:
-    base = _baseline_row(rows, cfg.baseline)
-    if base is None:
+def _paired_vs_baseline(
+    rows: Sequence[SystemResult],
+    ok: list[int],
+    name: str,
+    metric: Metric,
+    cfg: StatsConfig,
+    other_refs: OtherRefsFn,
+    paired: dict[int, dict[str, Any]],
+    notes: dict[int, list[str]],
+) -> None:
+    """Fill ``paired[i][name]`` and ``notes[i]`` for the ``ok`` rows (indices into ``rows``)."""
+    base_i = next((i for i in ok if rows[i].system == cfg.baseline), None)
+    if base_i is None:
         return
+    base = rows[base_i]
     base_result = base.metrics.get(name)
     if base_result is None or base_result.stats is None:
-        for row in rows:
-            if row is not base and row.metrics.get(name) and row.metrics[name].score is not None:
-                row.notes.append(f"{name}: no paired test, baseline {cfg.baseline!r} has no {name} score")
+        for i in ok:
+            result = rows[i].metrics.get(name)
+            if i != base_i and result is not None and result.score is not None:
+                notes[i].append(f"{name}: no paired test, baseline {cfg.baseline!r} has no {name} score")
         return
-    refs = list(base.references)
-    for row in rows:
-        if row is base or row.output is None:
+    refs = base.references
+    for i in ok:
+        row = rows[i]
+        if i == base_i or row.output is None:
             continue
-        stats = _stats_on_refs(doc, row, metric, refs)
-        if stats is None:
+        result = row.metrics.get(name)
+        if row.references == refs:
+            if result is not None and result.stats is not None:
+                paired[i][name] = paired_tests(base_result.stats, result.stats, metric, cfg)
             continue
-        row.paired[name] = paired_tests(base_result.stats, stats, metric, cfg)
-        if list(row.references) != refs:
-            row.notes.append(f"{name}: paired test on the baseline's references ({'+'.join(refs)})")
+        found = other_refs(row, base, name, metric, refs)
+        if isinstance(found, str):
+            notes[i].append(found)
+            continue
+        if found is None:
+            continue
+        paired[i][name] = found if isinstance(found, Mapping) else paired_tests(base_result.stats, found, metric, cfg)
+        notes[i].append(f"{name}: paired test on the baseline's references ({'+'.join(refs)})")
 
 
 def paired_tests(base_stats: np.ndarray, stats: np.ndarray, metric: Metric, cfg: StatsConfig) -> dict[str, Any]:
@@ -152,27 +214,32 @@ def paired_tests(base_stats: np.ndarray, stats: np.ndarray, metric: Metric, cfg:
     }
 
 
-def assign_significance_ranks(rows: list[SystemResult], name: str, metric: Metric, cfg: StatsConfig) -> None:
-    """Set ``row.ranks[name]`` for the rows with a ``name`` score: rows scored on the same
-    references are ranked together, and systems not significantly different share a rank."""
-    groups: dict[tuple[str, ...], list[SystemResult]] = {}
-    for row in rows:
+def assign_significance_ranks(
+    rows: Sequence[SystemResult], name: str, metric: Metric, cfg: StatsConfig
+) -> dict[int, int]:
+    """Significance cluster (1 = best) by position in ``rows``, for the rows with a ``name``
+    score: rows scored on the same references are ranked together, and systems not
+    significantly different share a rank."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, row in enumerate(rows):
         result = row.metrics.get(name)
         if result is not None and result.score is not None and result.stats is not None:
-            groups.setdefault(row.references, []).append(row)
+            groups.setdefault(row.references, []).append(i)
+    out: dict[int, int] = {}
     for group in groups.values():
-        scores = {r.system: r.metrics[name].score for r in group}
+        scores = {rows[i].system: rows[i].metrics[name].score for i in group}
         pvalues = {}
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
+        for k, a in enumerate(group):
+            for b in group[k + 1 :]:
                 test = st.paired_approximate_randomization(
-                    a.metrics[name].stats, b.metrics[name].stats, metric.aggregate,
+                    rows[a].metrics[name].stats, rows[b].metrics[name].stats, metric.aggregate,
                     n_samples=cfg.randomization_samples, seed=cfg.seed,
                 )
-                pvalues[(a.system, b.system)] = test.p_value
-                pvalues[(b.system, a.system)] = test.p_value
+                pvalues[(rows[a].system, rows[b].system)] = test.p_value
+                pvalues[(rows[b].system, rows[a].system)] = test.p_value
         ranks = st.significance_clusters(
             scores, pvalues, higher_is_better=metric.info.higher_is_better, alpha=cfg.alpha
         )
-        for row in group:
-            row.ranks[name] = ranks[row.system]
+        for i in group:
+            out[i] = ranks[rows[i].system]
+    return out

@@ -1,5 +1,5 @@
 """Statistics for system-level MT scores: bootstrap confidence intervals, paired
-significance tests and WMT-style significance clusters.
+significance tests and WMT-style significance clusters, for one system or many at once.
 
 Every metric keeps a per-segment statistics matrix ``stats`` of shape ``(n_segments, k)``
 and an ``aggregate(rows) -> float`` that turns any selection of its rows into the corpus
@@ -7,10 +7,22 @@ score (sacrebleu's sufficient-statistics design: BLEU sums the rows and applies 
 formula, COMET takes ``rows[:, 0].mean()``). Resampling therefore only ever selects or
 swaps *rows*; the metric decides how rows become a score.
 
-Optionally a metric also offers ``aggregate_many(samples) -> scores`` that scores a batch
-``(n_batch, n_rows, k) -> (n_batch,)`` at once. It must compute the same function as
-``aggregate``; it is only a speed-up. Batches are bounded in size, so memory stays flat
-however many samples are drawn. The score on the full data always comes from ``aggregate``.
+Two optional speed-ups, which must compute the same function as ``aggregate``:
+
+* ``aggregate_many(samples) -> scores`` scores a batch ``(n_batch, n_rows, k) -> (n_batch,)``;
+* ``aggregate_sums(sums, n_rows) -> scores`` scores column sums ``(m, k) -> (m,)`` of
+  selections of ``n_rows`` rows (any metric whose score depends on the rows only through
+  their sums: BLEU, chrF, TER, a mean). With it the resampling of all systems is a matrix
+  product (:mod:`mtqe.metrics.resampling`), and resamples whose vectorised score lies
+  within rounding of a decision (a p-value threshold, a bound) are re-scored with
+  ``aggregate``, so results do not depend on the speed-up.
+
+The ``*_many`` functions (and :func:`pairwise_randomization`, :func:`cluster_systems`) take
+``{system: stats}`` and share one set of draws among all systems: each result equals the
+single-system function's with the same seed. :func:`fast_paths` picks the speed-ups a
+metric object offers. Every function takes an optional ``progress``
+(:class:`mtqe.progress.Progress`), started with the number of resamples or trials and
+advanced per batch. The score on the full data always comes from ``aggregate``.
 
 Conventions (chosen to match sacrebleu 2.x ``significance.py``, see each function):
 
@@ -29,6 +41,9 @@ Conventions (chosen to match sacrebleu 2.x ``significance.py``, see each functio
   differing segments), and counting them is what makes the add-one p-value valid. The
   starkest case: a system compared with itself gets p = 1, where sacrebleu reports
   ``1 / (n_samples + 1)`` ("significantly different from itself").
+* sacrebleu's paired bootstrap sums the statistics in float32 (exact for integer counts
+  below 2**24) and its chrF then divides in float32; mtqe computes in float64, so chrF
+  bootstrap scores can differ from sacrebleu's in the 7th significant digit.
 """
 
 from __future__ import annotations
@@ -36,14 +51,24 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from mtqe.metrics.base import Aggregate
-
-AggregateMany = Callable[[np.ndarray], np.ndarray]
-"""Scores a batch of row selections ``(n_batch, n_rows, k)`` -> ``(n_batch,)``."""
+from mtqe.metrics.resampling import (
+    REFINE_RTOL,
+    AggregateMany,
+    AggregateSums,
+    Scorer,
+    bootstrap_indices,
+    bootstrap_scores,
+    count_exceeding,
+    exact_bootstrap,
+    keep_masks,
+    randomization_counts,
+)
+from mtqe.progress import NoProgress, Progress
 
 PAIRED_BOOTSTRAP = "paired_bootstrap"
 APPROXIMATE_RANDOMIZATION = "approximate_randomization"
@@ -122,23 +147,6 @@ def _check_stats(stats: np.ndarray, name: str) -> np.ndarray:
     return arr
 
 
-def _check_pair(stats_a: np.ndarray, stats_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Paired tests need the same segments scored by both systems, row for row."""
-    a = _check_stats(stats_a, "stats_a")
-    b = _check_stats(stats_b, "stats_b")
-    if a.shape[0] != b.shape[0]:
-        raise ValueError(
-            f"paired test: stats_a has {a.shape[0]} segments but stats_b has {b.shape[0]}; "
-            "both systems must be scored on the same segments"
-        )
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(
-            f"paired test: stats_a has {a.shape[1]} statistics per segment but stats_b has "
-            f"{b.shape[1]}; both must come from the same metric configuration"
-        )
-    return a, b
-
-
 def _check_int(value: object, name: str, minimum: int) -> int:
     """Reject bools and floats such as 1e3: a silently truncated sample count or seed
     would make results irreproducible from the reported parameters."""
@@ -158,76 +166,7 @@ def _check_probability(value: object, name: str) -> float:
     return float(value)
 
 
-def _to_score(value: object, what: str) -> float:
-    """Turn what ``aggregate`` returned into a finite float, refusing arrays and NaN, which
-    would otherwise surface as a meaningless interval much later."""
-    if np.ndim(value) != 0:
-        raise ValueError(f"aggregate returned a non-scalar of shape {np.shape(value)} for {what}")
-    try:
-        score = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"aggregate returned {value!r} for {what}, not a number") from exc
-    if not math.isfinite(score):
-        raise ValueError(f"aggregate returned {score} for {what}; scores must be finite")
-    return score
-
-
-# --------------------------------------------------------------------------- scoring
-
-
-def _batches(n_samples: int, elements_per_sample: int) -> Iterator[slice]:
-    """Consecutive sample ranges small enough to materialise at once."""
-    size = max(1, _MAX_BATCH_ELEMENTS // max(1, elements_per_sample))
-    for start in range(0, n_samples, size):
-        yield slice(start, min(start + size, n_samples))
-
-
-def _score_samples(
-    build: Callable[[slice], np.ndarray],
-    n_samples: int,
-    elements_per_sample: int,
-    aggregate: Aggregate,
-    aggregate_many: AggregateMany | None,
-) -> np.ndarray:
-    """Score every sample; ``build(sl)`` materialises samples ``sl`` as ``(m, n_rows, k)``.
-
-    Building per batch keeps memory bounded while the random draws, made up front, fix
-    which rows each sample uses; batch size therefore cannot change any result.
-    """
-    scores = np.empty(n_samples, dtype=np.float64)
-    for sl in _batches(n_samples, elements_per_sample):
-        samples = build(sl)
-        if aggregate_many is None:
-            scores[sl] = [_to_score(aggregate(rows), "a resample") for rows in samples]
-        else:
-            scores[sl] = _check_many(aggregate_many(samples), samples.shape[0])
-    return scores
-
-
-def _check_many(values: np.ndarray, expected: int) -> np.ndarray:
-    """``aggregate_many`` must return one finite score per sample in the batch."""
-    out = np.asarray(values, dtype=np.float64)
-    if out.shape != (expected,):
-        raise ValueError(
-            f"aggregate_many returned shape {out.shape} for a batch of {expected} samples; "
-            f"expected ({expected},)"
-        )
-    if not np.all(np.isfinite(out)):
-        raise ValueError("aggregate_many returned NaN or infinite scores")
-    return out
-
-
-def _bootstrap_indices(rng: np.random.Generator, n_segments: int, n_samples: int) -> np.ndarray:
-    """sacrebleu's draw: all resamples at once, so one seed fixes them all and the paired
-    bootstrap and the confidence interval of the same seed use identical resamples."""
-    return rng.choice(n_segments, size=(n_samples, n_segments), replace=True)
-
-
-def _count_exceeding(null_stats: np.ndarray, observed: float, count_ties: bool) -> int:
-    """How many null statistics are at least as extreme as ``observed``."""
-    if count_ties:
-        return int(np.sum(null_stats >= observed - _TIE_RTOL * abs(observed)))
-    return int(np.sum(null_stats > observed))
+# --------------------------------------------------------------------------- helpers
 
 
 def _p_value(count: int, n_samples: int) -> float:
@@ -235,7 +174,120 @@ def _p_value(count: int, n_samples: int) -> float:
     return (count + 1) / (n_samples + 1)
 
 
-# --------------------------------------------------------------------------- public API
+def _progress(progress: Progress | None, total: int) -> Progress:
+    tick = progress or NoProgress()
+    tick.start(total)
+    return tick
+
+
+def _systems(stats_by_system: Mapping[str, np.ndarray], what: str) -> dict[str, np.ndarray]:
+    """Checked arrays by system name, in the mapping's order."""
+    if not isinstance(stats_by_system, Mapping) or not stats_by_system:
+        raise ValueError(f"{what}: expected a non-empty mapping of system name -> stats array")
+    return {name: _check_stats(arr, f"stats of {name!r}" if name not in _LABELS else name)
+            for name, arr in stats_by_system.items()}
+
+
+_LABELS = ("stats", "stats_a", "stats_b")  # the single-system functions' argument names
+
+
+def _same_shape(arrays: Mapping[str, np.ndarray]) -> None:
+    """Paired tests need the same segments scored by every system, row for row."""
+    (first, ref), *rest = arrays.items()
+    for name, arr in rest:
+        if arr.shape[0] != ref.shape[0]:
+            raise ValueError(
+                f"paired test: {first} has {ref.shape[0]} segments but {name} has {arr.shape[0]}; "
+                "both systems must be scored on the same segments"
+            )
+        if arr.shape[1] != ref.shape[1]:
+            raise ValueError(
+                f"paired test: {first} has {ref.shape[1]} statistics per segment but {name} has "
+                f"{arr.shape[1]}; both must come from the same metric configuration"
+            )
+
+
+def _refine_near(
+    scores: np.ndarray, targets: np.ndarray, scale: float, rescore: Callable[[np.ndarray], np.ndarray]
+) -> None:
+    """Replace, in place, the vectorised scores within rounding of any of ``targets`` by
+    exact ones (``rescore(sample_numbers)``)."""
+    tol = REFINE_RTOL * max(1.0, scale)
+    near = np.nonzero(np.any(np.abs(scores[:, None] - np.asarray(targets)[None, :]) <= tol, axis=1))[0]
+    if near.size:
+        scores[near] = rescore(near)
+
+
+def fast_paths(metric: object) -> dict[str, Any]:
+    """``aggregate_many`` / ``aggregate_sums`` keyword arguments for the functions below,
+    taken from a metric object that defines them (None where it does not)."""
+    return {
+        "aggregate_many": getattr(metric, "aggregate_many", None),
+        "aggregate_sums": getattr(metric, "aggregate_sums", None),
+    }
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+
+def bootstrap_ci_many(
+    stats_by_system: Mapping[str, np.ndarray],
+    aggregate: Aggregate,
+    *,
+    n_samples: int = 1000,
+    seed: int = 12345,
+    confidence: float = 0.95,
+    aggregate_many: AggregateMany | None = None,
+    aggregate_sums: AggregateSums | None = None,
+    progress: Progress | None = None,
+) -> dict[str, ConfidenceInterval]:
+    """:func:`bootstrap_ci` of every system, on resamples shared by all of them.
+
+    Each system's interval equals ``bootstrap_ci`` of it alone with the same seed (the
+    draws depend only on the seed and the number of segments). Systems with different
+    segment counts or statistic widths are resampled in groups of equal shape.
+    ``progress`` counts resamples (``n_samples`` per group of equal shape).
+    """
+    arrays = _systems(stats_by_system, "bootstrap_ci_many")
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    seed = _check_int(seed, "seed", 0)
+    confidence = _check_probability(confidence, "confidence")
+    scorer = Scorer(aggregate, aggregate_many, aggregate_sums)
+    full = {name: scorer.exact(arr, "the full data") for name, arr in arrays.items()}
+    groups: dict[tuple[int, int], list[str]] = {}
+    for name, arr in arrays.items():
+        groups.setdefault(arr.shape, []).append(name)
+    tick = _progress(progress, n_samples * len(groups))
+    out: dict[str, ConfidenceInterval] = {}
+    for (n_segments, _), names in groups.items():
+        idxs = bootstrap_indices(seed, n_segments, n_samples)
+        scores = bootstrap_scores([arrays[n] for n in names], idxs, scorer,
+                                  max_elements=_MAX_BATCH_ELEMENTS, progress=tick)
+        for col, name in enumerate(names):
+            column = scores[:, col].copy()
+            low, high = _percentile_bounds(column, confidence, arrays[name], idxs, scorer, full[name])
+            out[name] = ConfidenceInterval(
+                score=full[name], low=low, high=high, mean=float(np.mean(column)),
+                confidence=confidence, n_samples=n_samples, seed=seed,
+            )
+    return {name: out[name] for name in arrays}
+
+
+def _percentile_bounds(
+    scores: np.ndarray, confidence: float, arr: np.ndarray, idxs: np.ndarray, scorer: Scorer, full: float
+) -> tuple[float, float]:
+    """Symmetric order-statistic bounds; the tiny slack absorbs binary rounding of
+    ``1 - confidence`` (e.g. 1000 * 0.025 must give 25, not 24). Vectorised scores near a
+    bound are made exact first (in place), so the bound is the exact order statistic."""
+    n = scores.shape[0]
+    j = math.floor(n * (1.0 - confidence) / 2.0 + 1e-9)
+    j = min(j, (n - 1) // 2)
+    ordered = np.sort(scores, kind="stable")
+    if scorer.aggregate_sums is not None:
+        _refine_near(scores, ordered[[j, n - 1 - j]], max(abs(full), float(np.max(np.abs(scores)))),
+                     lambda near: exact_bootstrap(arr, idxs, near, scorer))
+        ordered = np.sort(scores, kind="stable")
+    return float(ordered[j]), float(ordered[n - 1 - j])
 
 
 def bootstrap_ci(
@@ -246,6 +298,8 @@ def bootstrap_ci(
     seed: int = 12345,
     confidence: float = 0.95,
     aggregate_many: AggregateMany | None = None,
+    aggregate_sums: AggregateSums | None = None,
+    progress: Progress | None = None,
 ) -> ConfidenceInterval:
     """Percentile bootstrap confidence interval of a corpus score.
 
@@ -256,34 +310,70 @@ def bootstrap_ci(
     ``estimate_ci`` (``j = n // 40``); sacrebleu reports ``mean ± (high - low) / 2`` where
     we keep both bounds, since bootstrap distributions of BLEU are often skewed.
     """
-    arr = _check_stats(stats, "stats")
+    return bootstrap_ci_many(
+        {"stats": stats}, aggregate, n_samples=n_samples, seed=seed, confidence=confidence,
+        aggregate_many=aggregate_many, aggregate_sums=aggregate_sums, progress=progress,
+    )["stats"]
+
+
+def paired_bootstrap_many(
+    baseline_stats: np.ndarray,
+    stats_by_system: Mapping[str, np.ndarray],
+    aggregate: Aggregate,
+    *,
+    n_samples: int = 1000,
+    seed: int = 12345,
+    count_ties: bool = True,
+    aggregate_many: AggregateMany | None = None,
+    aggregate_sums: AggregateSums | None = None,
+    progress: Progress | None = None,
+    baseline_name: str = "baseline",
+) -> dict[str, PairedTestResult]:
+    """:func:`paired_bootstrap` of every system against one baseline, on shared resamples
+    (each result equals ``paired_bootstrap(baseline_stats, stats, ...)`` alone).
+    ``progress`` counts resamples (``n_samples``)."""
+    arrays = _systems({baseline_name: baseline_stats, **_without(stats_by_system, baseline_name)},
+                      "paired_bootstrap_many")
+    _same_shape(arrays)
     n_samples = _check_int(n_samples, "n_samples", 1)
     seed = _check_int(seed, "seed", 0)
-    confidence = _check_probability(confidence, "confidence")
+    scorer = Scorer(aggregate, aggregate_many, aggregate_sums)
+    names = list(arrays)
+    full = np.array([scorer.exact(arrays[n], n) for n in names])
+    idxs = bootstrap_indices(seed, arrays[baseline_name].shape[0], n_samples)
+    tick = _progress(progress, n_samples)
+    scores = bootstrap_scores([arrays[n] for n in names], idxs, scorer,
+                              max_elements=_MAX_BATCH_ELEMENTS, progress=tick)
+    out = {}
+    for col, name in enumerate(names[1:], start=1):
+        observed = abs(full[col] - full[0])
+        diffs = np.abs(scores[:, col] - scores[:, 0])
+        if scorer.aggregate_sums is not None:
+            scale = max(abs(full[0]), abs(full[col]), float(np.max(np.abs(scores[:, [0, col]]))))
+            target = np.array([observed + diffs.mean()])
 
-    score = _to_score(aggregate(arr), "the full data")
-    idxs = _bootstrap_indices(np.random.default_rng(seed), arr.shape[0], n_samples)
-    scores = _score_samples(lambda sl: arr[idxs[sl]], n_samples, arr.size, aggregate, aggregate_many)
-    low, high = _percentile_bounds(scores, confidence)
-    return ConfidenceInterval(
-        score=score,
-        low=low,
-        high=high,
-        mean=float(np.mean(scores)),
-        confidence=confidence,
-        n_samples=n_samples,
-        seed=seed,
-    )
+            def exact_diffs(near: np.ndarray, name: str = name) -> np.ndarray:
+                base = exact_bootstrap(arrays[names[0]], idxs, near, scorer)
+                return np.abs(exact_bootstrap(arrays[name], idxs, near, scorer) - base)
+
+            _refine_near(diffs, target, scale, exact_diffs)
+        count = int(count_exceeding(diffs - diffs.mean(), np.array(observed), count_ties, _TIE_RTOL))
+        out[name] = PairedTestResult(
+            test=PAIRED_BOOTSTRAP, score_a=float(full[0]), score_b=float(full[col]),
+            delta=float(full[col] - full[0]), p_value=_p_value(count, n_samples),
+            n_samples=n_samples, seed=seed, count_ties=count_ties,
+        )
+    return out
 
 
-def _percentile_bounds(scores: np.ndarray, confidence: float) -> tuple[float, float]:
-    """Symmetric order-statistic bounds; the tiny slack absorbs binary rounding of
-    ``1 - confidence`` (e.g. 1000 * 0.025 must give 25, not 24)."""
-    n = scores.shape[0]
-    j = math.floor(n * (1.0 - confidence) / 2.0 + 1e-9)
-    j = min(j, (n - 1) // 2)
-    ordered = np.sort(scores, kind="stable")
-    return float(ordered[j]), float(ordered[n - 1 - j])
+def _without(stats_by_system: Mapping[str, np.ndarray], baseline_name: str) -> dict[str, np.ndarray]:
+    if not isinstance(stats_by_system, Mapping):
+        raise ValueError("expected a mapping of system name -> stats array")
+    if baseline_name in stats_by_system:
+        raise ValueError(
+            f"a system is named {baseline_name!r} like the baseline; pass baseline_name= another name"
+        )
+    return dict(stats_by_system)
 
 
 def paired_bootstrap(
@@ -295,6 +385,8 @@ def paired_bootstrap(
     seed: int = 12345,
     count_ties: bool = True,
     aggregate_many: AggregateMany | None = None,
+    aggregate_sums: AggregateSums | None = None,
+    progress: Progress | None = None,
 ) -> PairedTestResult:
     """Paired bootstrap resampling (Koehn, 2004) of system ``b`` against baseline ``a``.
 
@@ -312,29 +404,72 @@ def paired_bootstrap(
     With the same seed, ``count_ties=False`` and an ``aggregate`` that reproduces
     sacrebleu's float32 arithmetic, the p-value equals sacrebleu's exactly.
     """
-    a, b = _check_pair(stats_a, stats_b)
+    return paired_bootstrap_many(
+        stats_a, {"stats_b": stats_b}, aggregate, n_samples=n_samples, seed=seed, count_ties=count_ties,
+        aggregate_many=aggregate_many, aggregate_sums=aggregate_sums, progress=progress,
+        baseline_name="stats_a",
+    )["stats_b"]
+
+
+# --------------------------------------------------------------------------- randomization
+
+
+def _randomization(
+    arrays: dict[str, np.ndarray],
+    pairs: list[tuple[str, str]],
+    scorer: Scorer,
+    *,
+    n_samples: int,
+    seed: int,
+    count_ties: bool,
+    progress: Progress | None,
+) -> dict[tuple[str, str], PairedTestResult]:
+    """Approximate randomization of every pair ``(a, b)`` (a is the baseline) on one set
+    of trials: the trials depend only on the seed and the number of segments."""
+    _same_shape(arrays)
+    names = list(arrays)
+    full = {n: scorer.exact(arrays[n], n) for n in names}
+    index = {n: i for i, n in enumerate(names)}
+    observed = np.array([abs(full[b] - full[a]) for a, b in pairs])
+    scale = np.array([max(1.0, abs(full[a]), abs(full[b])) for a, b in pairs])
+    keep = keep_masks(seed, arrays[names[0]].shape[0], n_samples)
+    counts = randomization_counts(
+        [arrays[n] for n in names], [(index[a], index[b]) for a, b in pairs], keep, observed, scorer,
+        count_ties=count_ties, tie_rtol=_TIE_RTOL, scale=scale, max_elements=_MAX_BATCH_ELEMENTS,
+        progress=_progress(progress, n_samples),
+    )
+    return {
+        (a, b): PairedTestResult(
+            test=APPROXIMATE_RANDOMIZATION, score_a=full[a], score_b=full[b], delta=full[b] - full[a],
+            p_value=_p_value(int(c), n_samples), n_samples=n_samples, seed=seed, count_ties=count_ties,
+        )
+        for (a, b), c in zip(pairs, counts)
+    }
+
+
+def paired_randomization_many(
+    baseline_stats: np.ndarray,
+    stats_by_system: Mapping[str, np.ndarray],
+    aggregate: Aggregate,
+    *,
+    n_samples: int = 10000,
+    seed: int = 12345,
+    count_ties: bool = True,
+    aggregate_many: AggregateMany | None = None,
+    aggregate_sums: AggregateSums | None = None,
+    progress: Progress | None = None,
+    baseline_name: str = "baseline",
+) -> dict[str, PairedTestResult]:
+    """:func:`paired_approximate_randomization` of every system against one baseline, on
+    shared trials. ``progress`` counts trials (``n_samples``)."""
+    arrays = _systems({baseline_name: baseline_stats, **_without(stats_by_system, baseline_name)},
+                      "paired_randomization_many")
     n_samples = _check_int(n_samples, "n_samples", 1)
     seed = _check_int(seed, "seed", 0)
-
-    score_a = _to_score(aggregate(a), "stats_a")
-    score_b = _to_score(aggregate(b), "stats_b")
-    idxs = _bootstrap_indices(np.random.default_rng(seed), a.shape[0], n_samples)
-    samples_a = _score_samples(lambda sl: a[idxs[sl]], n_samples, a.size, aggregate, aggregate_many)
-    samples_b = _score_samples(lambda sl: b[idxs[sl]], n_samples, b.size, aggregate, aggregate_many)
-
-    sample_diffs = np.abs(samples_b - samples_a)
-    centred = sample_diffs - sample_diffs.mean()
-    count = _count_exceeding(centred, abs(score_b - score_a), count_ties)
-    return PairedTestResult(
-        test=PAIRED_BOOTSTRAP,
-        score_a=score_a,
-        score_b=score_b,
-        delta=score_b - score_a,
-        p_value=_p_value(count, n_samples),
-        n_samples=n_samples,
-        seed=seed,
-        count_ties=count_ties,
-    )
+    pairs = [(baseline_name, name) for name in list(arrays)[1:]]
+    results = _randomization(arrays, pairs, Scorer(aggregate, aggregate_many, aggregate_sums),
+                             n_samples=n_samples, seed=seed, count_ties=count_ties, progress=progress)
+    return {b: result for (_, b), result in results.items()}
 
 
 def paired_approximate_randomization(
@@ -346,6 +481,8 @@ def paired_approximate_randomization(
     seed: int = 12345,
     count_ties: bool = True,
     aggregate_many: AggregateMany | None = None,
+    aggregate_sums: AggregateSums | None = None,
+    progress: Progress | None = None,
 ) -> PairedTestResult:
     """Paired approximate randomization test (Riezler & Maxwell, 2005) of ``b`` against ``a``.
 
@@ -361,31 +498,105 @@ def paired_approximate_randomization(
     As ``n_samples`` grows, the default converges to the exact permutation p-value
     ``#{flips with |delta| >= d} / 2**n_segments``.
     """
-    a, b = _check_pair(stats_a, stats_b)
+    return paired_randomization_many(
+        stats_a, {"stats_b": stats_b}, aggregate, n_samples=n_samples, seed=seed, count_ties=count_ties,
+        aggregate_many=aggregate_many, aggregate_sums=aggregate_sums, progress=progress,
+        baseline_name="stats_a",
+    )["stats_b"]
+
+
+def pairwise_randomization(
+    stats_by_system: Mapping[str, np.ndarray],
+    aggregate: Aggregate,
+    *,
+    n_samples: int = 10000,
+    seed: int = 12345,
+    count_ties: bool = True,
+    aggregate_many: AggregateMany | None = None,
+    aggregate_sums: AggregateSums | None = None,
+    progress: Progress | None = None,
+) -> dict[tuple[str, str], PairedTestResult]:
+    """Approximate randomization of every pair of systems, keyed ``(a, b)`` with ``a``
+    before ``b`` in the mapping's order (``a`` plays the baseline). Each result equals
+    ``paired_approximate_randomization(stats[a], stats[b], ...)`` with the same seed; all
+    pairs share one set of trials and one matrix product. ``progress`` counts trials."""
+    arrays = _systems(stats_by_system, "pairwise_randomization")
     n_samples = _check_int(n_samples, "n_samples", 1)
     seed = _check_int(seed, "seed", 0)
+    names = list(arrays)
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+    if not pairs:
+        return {}
+    return _randomization(arrays, pairs, Scorer(aggregate, aggregate_many, aggregate_sums),
+                          n_samples=n_samples, seed=seed, count_ties=count_ties, progress=progress)
 
-    score_a = _to_score(aggregate(a), "stats_a")
-    score_b = _to_score(aggregate(b), "stats_b")
-    keep = np.random.default_rng(seed).integers(2, size=(n_samples, a.shape[0]), dtype=bool)
 
-    def pseudo(first: np.ndarray, second: np.ndarray) -> Callable[[slice], np.ndarray]:
-        return lambda sl: np.where(keep[sl, :, None], first, second)
-
-    samples_a = _score_samples(pseudo(a, b), n_samples, a.size, aggregate, aggregate_many)
-    samples_b = _score_samples(pseudo(b, a), n_samples, b.size, aggregate, aggregate_many)
-
-    count = _count_exceeding(np.abs(samples_a - samples_b), abs(score_b - score_a), count_ties)
-    return PairedTestResult(
-        test=APPROXIMATE_RANDOMIZATION,
-        score_a=score_a,
-        score_b=score_b,
-        delta=score_b - score_a,
-        p_value=_p_value(count, n_samples),
-        n_samples=n_samples,
-        seed=seed,
-        count_ties=count_ties,
+def paired_tests_many(
+    baseline_stats: np.ndarray,
+    stats_by_system: Mapping[str, np.ndarray],
+    aggregate: Aggregate,
+    *,
+    bootstrap_samples: int = 1000,
+    randomization_samples: int = 10000,
+    seed: int = 12345,
+    count_ties: bool = True,
+    aggregate_many: AggregateMany | None = None,
+    aggregate_sums: AggregateSums | None = None,
+    progress: Progress | None = None,
+) -> dict[str, dict[str, PairedTestResult]]:
+    """Both paired tests of every system against the baseline:
+    ``{system: {"bootstrap": ..., "randomization": ...}}`` (the layout of ``row.paired``).
+    ``progress`` counts resamples then trials (``bootstrap_samples + randomization_samples``)."""
+    bootstrap_samples = _check_int(bootstrap_samples, "bootstrap_samples", 1)
+    randomization_samples = _check_int(randomization_samples, "randomization_samples", 1)
+    tick = _progress(progress, bootstrap_samples + randomization_samples)
+    quiet = _NoRestart(tick)
+    common = {"seed": seed, "count_ties": count_ties, "aggregate_many": aggregate_many,
+              "aggregate_sums": aggregate_sums, "progress": quiet}
+    boot = paired_bootstrap_many(baseline_stats, stats_by_system, aggregate, n_samples=bootstrap_samples, **common)
+    rand = paired_randomization_many(
+        baseline_stats, stats_by_system, aggregate, n_samples=randomization_samples, **common
     )
+    return {name: {"bootstrap": boot[name], "randomization": rand[name]} for name in boot}
+
+
+class _NoRestart:
+    """Forwards ``advance`` only: one bar for several steps that each call ``start``."""
+
+    def __init__(self, inner: Progress) -> None:
+        self.inner = inner
+
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, n: int, tokens: int = 0) -> None:
+        self.inner.advance(n, tokens=tokens)
+
+
+def cluster_systems(
+    stats_by_system: Mapping[str, np.ndarray],
+    aggregate: Aggregate,
+    *,
+    higher_is_better: bool,
+    alpha: float = 0.05,
+    n_samples: int = 10000,
+    seed: int = 12345,
+    count_ties: bool = True,
+    aggregate_many: AggregateMany | None = None,
+    aggregate_sums: AggregateSums | None = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """:func:`significance_clusters` from statistics: scores from ``aggregate`` on the full
+    data, p-values from :func:`pairwise_randomization` (all pairs on shared trials)."""
+    tests = pairwise_randomization(
+        stats_by_system, aggregate, n_samples=n_samples, seed=seed, count_ties=count_ties,
+        aggregate_many=aggregate_many, aggregate_sums=aggregate_sums, progress=progress,
+    )
+    scorer = Scorer(aggregate)
+    scores = {name: scorer.exact(_check_stats(arr, f"stats of {name!r}"), name)
+              for name, arr in stats_by_system.items()}
+    pvalues = {pair: test.p_value for pair, test in tests.items()}
+    return significance_clusters(scores, pvalues, higher_is_better=higher_is_better, alpha=alpha)
 
 
 def significance_clusters(

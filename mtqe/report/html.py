@@ -1,6 +1,6 @@
 """report.html: a standalone page people read — leaderboard, charts, and the segments side by side.
 
-Built only from the files of a run directory (:mod:`mtqe.report.load`), so it can be rebuilt
+Built from a run directory's ``results.json`` (:mod:`mtqe.report.load`), so it can be rebuilt
 for any finished run with ``mtqe report DIR``. Standalone: CSS, JS and charts (inline SVG)
 are in the file, nothing is fetched from the network. Every piece of text from the run is
 escaped with :func:`html.escape`; scores for the sorting script are JSON with ``<>&`` escaped.

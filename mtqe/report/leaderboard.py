@@ -3,15 +3,18 @@
 Schema (documented in docs/outputs.md):
 fixed columns, then for every metric M: ``M``, ``M_ci_low``, ``M_ci_high``, ``M_rank``,
 ``M_p_bootstrap``, ``M_p_randomization``, ``M_signature``; empty cells are explained in ``notes``.
+Text cells are written safe for spreadsheets (:mod:`mtqe.report.escape`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
-from mtqe.io import atomic_write_text
+from mtqe.io import atomic_write_text, path_under
+from mtqe.report.escape import csv_cell
 from mtqe.results import RunResult, SystemResult
 
 FIXED_COLUMNS = [
@@ -20,9 +23,10 @@ FIXED_COLUMNS = [
 ]
 METRIC_SUFFIXES = ["", "_ci_low", "_ci_high", "_rank", "_p_bootstrap", "_p_randomization", "_signature"]
 TRAILING_COLUMNS = ["notes", "error"]
+NOTE_SEPARATOR = " | "
 
 
-def columns(metric_names: list[str]) -> list[str]:
+def columns(metric_names: Sequence[str]) -> list[str]:
     metric_cols = [f"{m}{suffix}" for m in metric_names for suffix in METRIC_SUFFIXES]
     return FIXED_COLUMNS + metric_cols + TRAILING_COLUMNS
 
@@ -31,14 +35,29 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def row_cells(row: SystemResult, metric_names: list[str], baseline: str) -> dict[str, str]:
+def row_notes(row: SystemResult, metric_names: Sequence[str]) -> list[str]:
+    """The row's notes as the ``notes`` column lists them: its own, its paired tests', then
+    why a metric cell is empty and why the row has no output."""
+    notes = list(row.all_notes)
+    for name in metric_names:
+        result = row.metrics.get(name)
+        if result is None and row.status == "ok":
+            notes.append(f"{name}: not computed")
+        elif result is not None and result.unavailable:
+            notes.append(f"{name}: {result.unavailable}")
+    if row.status != "ok":
+        notes.append("no output: see error")
+    return notes
+
+
+def row_cells(row: SystemResult, metric_names: Sequence[str], baseline: str) -> dict[str, str]:
+    """The row's cells as plain text (before :func:`~mtqe.report.escape.csv_cell`)."""
     cells = {
         "document": row.document, "src_lang": row.src_lang, "tgt_lang": row.tgt_lang,
         "system": row.system, "kind": row.kind, "status": row.status,
         "n_segments": str(row.n_segments), "references": "+".join(row.references),
         "baseline": baseline,
     }
-    notes = list(row.notes)
     for name in metric_names:
         result = row.metrics.get(name)
         ci = row.intervals.get(name)
@@ -52,13 +71,7 @@ def row_cells(row: SystemResult, metric_names: list[str], baseline: str) -> dict
             paired["randomization"].p_value if "randomization" in paired else None
         )
         cells[f"{name}_signature"] = result.signature if result else ""
-        if result is None and row.status == "ok":
-            notes.append(f"{name}: not computed")
-        elif result is not None and result.unavailable:
-            notes.append(f"{name}: {result.unavailable}")
-    if row.status != "ok":
-        notes.append("no output: see error")
-    cells["notes"] = " | ".join(notes)
+    cells["notes"] = NOTE_SEPARATOR.join(row_notes(row, metric_names))
     cells["error"] = row.error or ""
     return cells
 
@@ -67,13 +80,14 @@ def leaderboard_csv(result: RunResult) -> str:
     cols = columns(result.metric_names)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=cols, lineterminator="\n")
-    writer.writeheader()
+    writer.writerow({c: csv_cell(c) for c in cols})  # metric names come from the config
     for row in result.rows:
-        writer.writerow(row_cells(row, result.metric_names, result.baseline))
+        cells = row_cells(row, result.metric_names, result.baseline)
+        writer.writerow({k: csv_cell(v) for k, v in cells.items()})
     return buffer.getvalue()
 
 
 def write_leaderboard(result: RunResult, out_dir: Path) -> Path:
-    path = Path(out_dir) / "leaderboard.csv"
+    path = path_under(out_dir, "leaderboard.csv")
     atomic_write_text(path, leaderboard_csv(result))
     return path

@@ -1,41 +1,28 @@
-"""Load a finished run directory (leaderboard.csv, segments.jsonl, run.json) into typed data.
+"""A finished run directory as the HTML report sees it: views of its ``results.json``.
 
-A merged sweep directory (``mtqe collect``) has the same files, with ``sweep.json`` (the jobs)
-in place of ``run.json``; it loads the same way, with :attr:`RunMeta.jobs` set.
-
-The HTML report is built from these files, not from a :class:`~mtqe.results.RunResult`, so
-it can be (re)built for any run directory, including runs made by an older mtqe. Every
-problem with a file is one :class:`RunDirError` naming the file, the line and what to do.
+``results.json`` (:class:`~mtqe.results.RunResult`) holds the results; ``run.json`` adds when,
+where and with which versions the run happened. A merged sweep directory (``mtqe collect``)
+has ``sweep.json`` (the jobs) in place of ``run.json``; it loads the same way, with
+:attr:`RunMeta.jobs` set. ``leaderboard.csv`` is only checked for: written last, its
+presence means the run finished. Nothing is parsed back from the CSV or segments.jsonl.
+Every problem with a file is one :class:`RunDirError` naming the file and what to do.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mtqe.errors import MtqeError
+from mtqe.report.leaderboard import row_notes
+from mtqe.report.results_file import RunDirError, read_results
+from mtqe.report.segments import segment_rows
+from mtqe.results import RESULTS_FILE, RunResult, SystemResult
 
-# The leaderboard columns the report needs (docs/outputs.md); metric columns are found by
-# their ``M_signature`` column, so any configured metric is picked up.
-REQUIRED_COLUMNS = (
-    "document", "src_lang", "tgt_lang", "system", "kind", "status", "n_segments",
-    "references", "baseline", "notes", "error",
-)
-REQUIRED_SEGMENT_KEYS = (
-    "document", "src_lang", "tgt_lang", "system", "segment", "index", "source", "hypothesis",
-    "references", "scores",
-)
-NOTE_SEPARATOR = " | "  # how leaderboard.py joins the notes of a row
-SWEEP_FILE = "sweep.json"  # a merged sweep's record (mtqe.report.collect), in place of run.json
-
-
-class RunDirError(MtqeError):
-    """A run directory, or one of its files, cannot be read as a finished mtqe run."""
+SWEEP_FILE = "sweep.json"  # a merged sweep's record (mtqe.collect), in place of run.json
+FINISHED_MARKER = "leaderboard.csv"  # written last by a run and by a merge
 
 
 @dataclass(frozen=True)
@@ -63,7 +50,7 @@ class LeaderboardRow:
     references: tuple[str, ...]
     baseline: str
     metrics: dict[str, MetricCell]
-    notes: tuple[str, ...]  # the CSV's notes, split on " | ", each verbatim
+    notes: tuple[str, ...]  # the leaderboard's notes, each verbatim
     error: str
 
     @property
@@ -85,16 +72,6 @@ class SegmentRecord:
     hypothesis: str
     references: dict[str, str]  # reference id -> text, in the order the run scored them
     scores: dict[str, float | None]
-
-
-@dataclass(frozen=True)
-class MetricMeta:
-    """What run.json says about a metric (its registration metadata)."""
-
-    name: str
-    higher_is_better: bool = True
-    needs_reference: bool = True
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,7 +147,7 @@ class RunData:
     metric_names: tuple[str, ...]
     rows: tuple[LeaderboardRow, ...]
     segments: tuple[SegmentRecord, ...]
-    metrics: dict[str, MetricMeta]
+    metrics: Mapping[str, Any]  # metric -> its registration metadata (MetricInfo, from results.json)
     meta: RunMeta
 
     def groups(self) -> list[Group]:
@@ -197,25 +174,35 @@ class RunData:
 
 
 def load_run(run_dir: Path) -> RunData:
-    """Read a run directory written by ``mtqe run``; raises :class:`RunDirError`."""
+    """Read a run directory written by ``mtqe run`` (or ``mtqe collect``); raises :class:`RunDirError`."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise RunDirError(f"run directory {run_dir} does not exist (give the directory `mtqe run` wrote into)")
-    metric_names, rows = _read_leaderboard(_required(run_dir, "leaderboard.csv"))
-    segments = _read_segments(_required(run_dir, "segments.jsonl"))
+    _required(run_dir, FINISHED_MARKER)
+    result = read_results(_required(run_dir, RESULTS_FILE))
     if not (run_dir / "run.json").is_file() and (run_dir / SWEEP_FILE).is_file():
-        metrics, meta = _read_sweep_json(run_dir / SWEEP_FILE, metric_names)
+        meta = _read_sweep_json(run_dir / SWEEP_FILE)
     else:
-        metrics, meta = _read_run_json(_required(run_dir, "run.json"), metric_names)
-    return RunData(run_dir=run_dir, metric_names=metric_names, rows=rows, segments=segments,
-                   metrics=metrics, meta=meta)
+        meta = _read_run_json(_required(run_dir, "run.json"))
+    meta = RunMeta(
+        started=meta.started, finished=meta.finished, git_commit=meta.git_commit, baseline=result.baseline,
+        timings_s=dict(result.timings), warnings=result.warnings, versions=meta.versions, jobs=meta.jobs,
+    )
+    return RunData(
+        run_dir=run_dir,
+        metric_names=result.metric_names,
+        rows=tuple(_leaderboard_row(row, result) for row in result.rows),
+        segments=tuple(_segment_record(seg) for seg in segment_rows(result)),
+        metrics=dict(result.metric_info),
+        meta=meta,
+    )
 
 
 def _required(run_dir: Path, name: str) -> Path:
     path = run_dir / name
     if not path.is_file():
         hint = (" — leaderboard.csv is written last, so the run did not finish or this is not a run directory"
-                if name == "leaderboard.csv" else " — rerun `mtqe run` to write it")
+                if name == FINISHED_MARKER else " — rerun `mtqe run` to write it")
         if any(run_dir.glob("*/.hydra/config.yaml")):
             hint = (f" — {run_dir} is a sweep directory whose jobs are not merged: run `mtqe collect {run_dir}` "
                     f"(`mtqe report {run_dir}` does it by itself)")
@@ -223,148 +210,54 @@ def _required(run_dir: Path, name: str) -> Path:
     return path
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise RunDirError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise RunDirError(f"cannot read {path}: {exc.strerror}") from None
+def _leaderboard_row(row: SystemResult, result: RunResult) -> LeaderboardRow:
+    return LeaderboardRow(
+        document=row.document, src_lang=row.src_lang, tgt_lang=row.tgt_lang, system=row.system,
+        kind=row.kind, status=row.status, n_segments=row.n_segments, references=row.references,
+        baseline=result.baseline,
+        metrics={m: _metric_cell(row, m) for m in result.metric_names},
+        notes=tuple(row_notes(row, result.metric_names)),
+        error=row.error or "",
+    )
 
 
-# --------------------------------------------------------------------------- leaderboard.csv
-
-
-def _read_leaderboard(path: Path) -> tuple[tuple[str, ...], tuple[LeaderboardRow, ...]]:
-    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise RunDirError(f"{path}: not an mtqe leaderboard, missing columns {', '.join(missing)}")
-    metric_names = tuple(c[: -len("_signature")] for c in header if c.endswith("_signature"))
-    rows = []
-    for cells in reader:
-        where = f"{path}:{reader.line_num}"
-        if None in cells or any(v is None for v in cells.values()):
-            raise RunDirError(f"{where}: wrong number of cells (expected {len(header)})")
-        rows.append(LeaderboardRow(
-            document=cells["document"], src_lang=cells["src_lang"], tgt_lang=cells["tgt_lang"],
-            system=cells["system"], kind=cells["kind"], status=cells["status"],
-            n_segments=_int(cells["n_segments"], where, "n_segments") or 0,
-            references=tuple(r for r in cells["references"].split("+") if r),
-            baseline=cells["baseline"],
-            metrics={m: _metric_cell(cells, m, where) for m in metric_names},
-            notes=tuple(n for n in cells["notes"].split(NOTE_SEPARATOR) if n),
-            error=cells["error"],
-        ))
-    if not rows:
-        raise RunDirError(f"{path} has no rows: the run scored no system")
-    return metric_names, tuple(rows)
-
-
-def _metric_cell(cells: dict[str, str], m: str, where: str) -> MetricCell:
+def _metric_cell(row: SystemResult, m: str) -> MetricCell:
+    result, ci, paired = row.metrics.get(m), row.intervals.get(m), row.paired.get(m, {})
     return MetricCell(
-        score=_float(cells.get(m, ""), where, m),
-        ci_low=_float(cells.get(f"{m}_ci_low", ""), where, f"{m}_ci_low"),
-        ci_high=_float(cells.get(f"{m}_ci_high", ""), where, f"{m}_ci_high"),
-        rank=_int(cells.get(f"{m}_rank", ""), where, f"{m}_rank"),
-        p_bootstrap=_float(cells.get(f"{m}_p_bootstrap", ""), where, f"{m}_p_bootstrap"),
-        p_randomization=_float(cells.get(f"{m}_p_randomization", ""), where, f"{m}_p_randomization"),
-        signature=cells.get(f"{m}_signature", ""),
+        score=result.score if result else None,
+        ci_low=ci.low if ci else None,
+        ci_high=ci.high if ci else None,
+        rank=row.ranks.get(m),
+        p_bootstrap=paired["bootstrap"].p_value if "bootstrap" in paired else None,
+        p_randomization=paired["randomization"].p_value if "randomization" in paired else None,
+        signature=result.signature if result else "",
     )
 
 
-def _float(text: str, where: str, column: str) -> float | None:
-    if text == "":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise RunDirError(f"{where}: column {column} is not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise RunDirError(f"{where}: column {column} is not finite: {text!r}")
-    return value
+def _segment_record(seg: Mapping[str, Any]) -> SegmentRecord:
+    return SegmentRecord(**{k: v for k, v in seg.items() if k != "stats"})
 
 
-def _int(text: str, where: str, column: str) -> int | None:
-    if text == "":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise RunDirError(f"{where}: column {column} is not an integer: {text!r}") from None
+# --------------------------------------------------------------------------- run.json, sweep.json
 
 
-# --------------------------------------------------------------------------- segments.jsonl
-
-
-def _read_segments(path: Path) -> tuple[SegmentRecord, ...]:
-    records = []
-    # split("\n"), not splitlines(): JSON written with ensure_ascii=False may hold U+2028 etc.
-    for line_no, line in enumerate(_read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{line_no}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RunDirError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-        records.append(_segment(obj, where))
-    return tuple(records)
-
-
-def _segment(obj: Any, where: str) -> SegmentRecord:
-    if not isinstance(obj, dict):
-        raise RunDirError(f"{where}: expected a JSON object per line")
-    missing = [k for k in REQUIRED_SEGMENT_KEYS if k not in obj]
-    if missing:
-        raise RunDirError(f"{where}: segment record without {', '.join(missing)}")
-    refs, scores = obj["references"], obj["scores"]
-    if not isinstance(refs, dict) or not all(isinstance(v, str) for v in refs.values()):
-        raise RunDirError(f"{where}: 'references' must map reference ids to texts")
-    if not isinstance(scores, dict) or not all(
-        v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in scores.values()
-    ):
-        raise RunDirError(f"{where}: 'scores' must map metric names to numbers or null")
-    texts = {k: obj[k] for k in ("document", "src_lang", "tgt_lang", "system", "segment", "source", "hypothesis")}
-    bad = [k for k, v in texts.items() if not isinstance(v, str)]
-    if bad or not isinstance(obj["index"], int):
-        raise RunDirError(f"{where}: wrong type for {', '.join(bad or ['index'])}")
-    return SegmentRecord(
-        index=obj["index"], references=dict(refs),
-        scores={k: (None if v is None else float(v)) for k, v in scores.items()}, **texts,
-    )
-
-
-# --------------------------------------------------------------------------- run.json
-
-
-def _read_run_json(path: Path, metric_names: tuple[str, ...]) -> tuple[dict[str, MetricMeta], RunMeta]:
+def _read_run_json(path: Path) -> RunMeta:
     info = _json_object(path)
-    metrics = _metric_metas(_object(info, "metrics", path), metric_names, path)
-    timings = _object(info, "timings_s", path)
-    warnings = _warnings(info, path)
-    return metrics, RunMeta(
+    return RunMeta(
         started=str(info.get("started", "")),
         finished=str(info.get("finished", "")),
         git_commit=None if info.get("git_commit") is None else str(info["git_commit"]),
-        baseline=str(info.get("baseline", "")),
-        timings_s={str(k): float(v) for k, v in timings.items() if isinstance(v, (int, float))},
-        warnings=warnings,
         versions={str(k): (None if v is None else str(v)) for k, v in _object(info, "versions", path).items()},
     )
 
 
-def _read_sweep_json(path: Path, metric_names: tuple[str, ...]) -> tuple[dict[str, MetricMeta], RunMeta]:
-    """sweep.json of a merged sweep (mtqe.report.collect): metric metadata, baseline, jobs."""
+def _read_sweep_json(path: Path) -> RunMeta:
+    """The jobs of a merged sweep (mtqe.collect)."""
     info = _json_object(path)
-    metrics = _metric_metas(_object(info, "metric_info", path), metric_names, path)
     jobs = info.get("jobs") or []
     if not isinstance(jobs, list) or not all(isinstance(j, dict) and isinstance(j.get("num"), int) for j in jobs):
         raise RunDirError(f"{path}: 'jobs' must be a list of job objects; rerun `mtqe collect`")
-    return metrics, RunMeta(
-        baseline=str(_object(info, "stats", path).get("baseline", "")),
-        warnings=_warnings(info, path),
+    return RunMeta(
         jobs=tuple(
             SweepJobInfo(
                 num=int(j["num"]), dir=str(j.get("dir", j["num"])),
@@ -378,33 +271,14 @@ def _read_sweep_json(path: Path, metric_names: tuple[str, ...]) -> tuple[dict[st
 
 def _json_object(path: Path) -> dict[str, Any]:
     try:
-        info = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise RunDirError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunDirError(f"{path}: invalid JSON ({exc}); rerun the command that wrote it") from None
+    except OSError as exc:
+        raise RunDirError(f"cannot read {path}: {exc.strerror}") from None
     if not isinstance(info, dict):
         raise RunDirError(f"{path}: expected a JSON object")
     return info
-
-
-def _warnings(info: dict[str, Any], path: Path) -> tuple[str, ...]:
-    warnings = info.get("warnings") or []
-    if not isinstance(warnings, list):
-        raise RunDirError(f"{path}: 'warnings' must be a list of messages")
-    return tuple(str(w) for w in warnings)
-
-
-def _metric_metas(declared: dict[str, Any], metric_names: tuple[str, ...], path: Path) -> dict[str, MetricMeta]:
-    metrics = {}
-    for name in metric_names:
-        meta = _object(declared, name, path)
-        # A metric the leaderboard has but run.json lacks still gets a section, with defaults.
-        metrics[name] = MetricMeta(
-            name=name,
-            higher_is_better=bool(meta.get("higher_is_better", True)),
-            needs_reference=bool(meta.get("needs_reference", True)),
-            description=str(meta.get("description", "")),
-        )
-    return metrics
 
 
 def _object(info: dict[str, Any], key: str, path: Path) -> dict[str, Any]:

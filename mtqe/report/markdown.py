@@ -1,10 +1,16 @@
-"""report.md: the leaderboard for terminals and repositories, empty cells explained."""
+"""report.md: the leaderboard for terminals and repositories, empty cells explained.
+
+Every text from the run (names, references, notes, warnings) is escaped for Markdown
+(:func:`mtqe.report.escape.md_text`), so a renderer shows it literally.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from mtqe.io import atomic_write_text
+from mtqe.io import atomic_write_text, path_under
+from mtqe.report.escape import md_text
 from mtqe.results import RunResult, SystemResult
 
 
@@ -29,12 +35,13 @@ def markdown_report(result: RunResult) -> str:
     for row in result.rows:
         groups.setdefault((row.document, row.pair), []).append(row)
     for (document, pair), rows in groups.items():
-        lines += [f"## {document} · {pair}", ""]
-        header = ["system", "kind", "segments", "references", *result.metric_names]
+        lines += [f"## {md_text(document)} · {md_text(pair)}", ""]
+        header = ["system", "kind", "segments", "references", *map(md_text, result.metric_names)]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
         for row in rows:
-            cells = [row.system, row.kind, str(row.n_segments), "+".join(row.references) or "—"]
+            cells = [md_text(row.system), md_text(row.kind), str(row.n_segments),
+                     md_text("+".join(row.references)) or "—"]
             cells += [format_cell(row, m) for m in result.metric_names]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
@@ -43,15 +50,15 @@ def markdown_report(result: RunResult) -> str:
         notes = [(row.system, n) for row in rows for n in _notes(row, result.metric_names)]
         if notes:
             lines += ["", "### Notes", ""]
-            lines += [f"- **{system}**: {note}" for system, note in notes]
+            lines += [f"- **{md_text(system)}**: {md_text(note)}" for system, note in notes]
         lines.append("")
     if result.warnings:
-        lines += ["## Warnings", ""] + [f"- {w}" for w in result.warnings] + [""]
+        lines += ["## Warnings", ""] + [f"- {md_text(w)}" for w in result.warnings] + [""]
     return "\n".join(lines)
 
 
-def _notes(row: SystemResult, metric_names: list[str]) -> list[str]:
-    notes = list(row.notes)
+def _notes(row: SystemResult, metric_names: Sequence[str]) -> list[str]:
+    notes = list(row.all_notes)
     if row.error:
         notes.append(f"error: {row.error}")
     for name in metric_names:
@@ -62,6 +69,6 @@ def _notes(row: SystemResult, metric_names: list[str]) -> list[str]:
 
 
 def write_markdown_report(result: RunResult, out_dir: Path) -> Path:
-    path = Path(out_dir) / "report.md"
+    path = path_under(out_dir, "report.md")
     atomic_write_text(path, markdown_report(result))
     return path

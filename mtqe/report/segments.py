@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mtqe.io import atomic_write_jsonl, atomic_write_text
+from mtqe.io import atomic_write_jsonl, atomic_write_text, path_under, safe_file_name
 from mtqe.results import RunResult
+
+TRANSLATIONS_DIR = "translations"
 
 
 def segment_rows(result: RunResult) -> list[dict[str, Any]]:
@@ -14,26 +16,24 @@ def segment_rows(result: RunResult) -> list[dict[str, Any]]:
     for row in result.rows:
         if row.output is None:
             continue
-        ids = result.segment_ids[row.document]
-        sources = result.sources[row.document]
-        refs = result.references[row.document]
+        texts = result.texts_for(row.document, row.src_lang, row.tgt_lang)
         for i, hyp in enumerate(row.output.hypotheses):
             rows.append({
                 "document": row.document,
                 "src_lang": row.src_lang,
                 "tgt_lang": row.tgt_lang,
                 "system": row.system,
-                "segment": ids[i],
+                "segment": texts.segment_ids[i],
                 "index": i,
-                "source": sources[i],
+                "source": texts.sources[i],
                 "hypothesis": hyp,
-                "references": {r: refs[r][i] for r in row.references},
+                "references": {r: texts.references[r][i] for r in row.references},
                 "scores": {
                     name: (res.segment_scores[i] if res.segment_scores is not None else None)
                     for name, res in row.metrics.items()
                 },
-                # The segment's row of sufficient statistics (MetricResult.stats), so a sweep's
-                # jobs can be merged and their significance tests recomputed without re-scoring.
+                # The segment's row of sufficient statistics (MetricResult.stats), for anyone
+                # resampling a selection of segments without re-scoring.
                 "stats": {
                     name: (res.stats[i].tolist() if res.stats is not None else None)
                     for name, res in row.metrics.items()
@@ -43,13 +43,14 @@ def segment_rows(result: RunResult) -> list[dict[str, Any]]:
 
 
 def write_segments(result: RunResult, out_dir: Path) -> Path:
-    path = Path(out_dir) / "segments.jsonl"
+    path = path_under(out_dir, "segments.jsonl")
     atomic_write_jsonl(path, segment_rows(result))
     return path
 
 
 def translation_file_name(document: str, src: str, tgt: str, system: str) -> str:
-    return f"{document}.{src}-{tgt}.{system}.txt"
+    """``<document>.<src>-<tgt>.<system>.txt``, made a safe file name (:func:`mtqe.io.safe_file_name`)."""
+    return safe_file_name(f"{document}.{src}-{tgt}.{system}") + ".txt"
 
 
 def write_translations(result: RunResult, out_dir: Path) -> list[Path]:
@@ -58,9 +59,8 @@ def write_translations(result: RunResult, out_dir: Path) -> list[Path]:
     for row in result.rows:
         if row.output is None:
             continue
-        path = Path(out_dir) / "translations" / translation_file_name(
-            row.document, row.src_lang, row.tgt_lang, row.system
-        )
+        name = translation_file_name(row.document, row.src_lang, row.tgt_lang, row.system)
+        path = path_under(out_dir, TRANSLATIONS_DIR, name)
         atomic_write_text(path, "".join(h.replace("\n", " ") + "\n" for h in row.output.hypotheses))
         paths.append(path)
     return paths

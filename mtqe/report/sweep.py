@@ -9,7 +9,7 @@ Hydra's ``.hydra/config.yaml``. A job ended in one of three ways, told apart by 
 * neither — did not finish: still running, or killed (out of memory, time limit, node
   failure) before it could write anything.
 
-``mtqe collect`` (:mod:`mtqe.report.collect`) turns the last two into ``status=error`` rows.
+``mtqe collect`` (:mod:`mtqe.collect`) turns the last two into ``status=error`` rows.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from mtqe.errors import MtqeError
 from mtqe.io import atomic_write_json
+from mtqe.results import RESULTS_FILE
 
 ERROR_FILE = "error.json"
 ERROR_FORMAT = 1
@@ -185,7 +186,7 @@ def unfinished_reason(job: Job, sweep_dir: Path) -> str:
 # --------------------------------------------------------------------------- the merge
 
 
-MERGE_FILE = "sweep.json"  # written by mtqe.report.collect, with the merged leaderboard.csv
+MERGE_FILE = "sweep.json"  # written by mtqe.collect, with the merged leaderboard.csv
 
 
 def is_sweep_dir(path: Path) -> bool:
@@ -207,7 +208,8 @@ def merge_outdated(sweep_dir: Path) -> str | None:
         info = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return f"{record} is unreadable"
-    if not isinstance(info, dict) or "metric_info" not in info or not isinstance(info.get("jobs"), list):
+    if (not isinstance(info, dict) or "metric_info" not in info or not isinstance(info.get("jobs"), list)
+            or not (sweep_dir / RESULTS_FILE).is_file()):
         return "the merge was written by an older mtqe"
     listed = {str(j.get("dir")) for j in info["jobs"] if isinstance(j, dict)}
     present = {p.parent.parent.name for p in sweep_dir.glob("*/.hydra/config.yaml")}

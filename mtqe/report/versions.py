@@ -25,8 +25,10 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
-def git_commit(start: Path) -> str | None:
+def git_commit(start: Path | None) -> str | None:
     """The checkout's commit (with ``-dirty`` if modified), or None outside a git checkout."""
+    if start is None:  # an installed mtqe: no commit of its own
+        return None
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=start, capture_output=True, text=True, timeout=10
@@ -45,8 +47,8 @@ def git_commit(start: Path) -> str | None:
 def machine_info() -> dict[str, object]:
     """Python, platform and CPU facts; torch's threads and GPU only if this run loaded torch.
 
-    Importing torch just to describe the machine costs ~1.5 s, most of a re-run whose
-    translations are all cached, so a run that never needed torch says so instead.
+    Importing torch just to describe the machine would be most of the time of a re-run whose
+    translations are all cached (docs/benchmarks.md), so a run that never needed torch says so instead.
     """
     info: dict[str, object] = {
         "python": sys.version.split()[0],

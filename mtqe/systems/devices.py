@@ -4,17 +4,16 @@ Both functions only ask torch what the machine has (``torch.cuda.is_available()`
 friends, which are cheap); they never allocate on a device, so a translator may call them in
 ``identity()``.
 
-Decisions, measured on a 2-core AVX512-BF16 CPU (see ``benchmarks/gemma_cpu.py``):
+Decisions (measurements in docs/benchmarks.md, ``benchmarks/gemma_cpu.py``):
 
 * ``dtype: auto`` is bfloat16 on a GPU that supports it (else float16) and float32 on a CPU.
-  bfloat16 is faster on this CPU (Gemma 3 270M greedy: 1.5x at batch 1, 1.9x at batch 16)
-  but its outputs depend on the batch a sentence lands in (6 of 24 sentences changed between
-  batch sizes 1 and 16), which a translation cache keyed by sentence cannot tolerate; float32
+  bfloat16 is faster on a CPU with AVX512-BF16 but its greedy outputs depend on the batch a
+  sentence lands in, which a translation cache keyed by sentence cannot tolerate; float32
   outputs were identical at every batch size. Ask for ``bfloat16`` explicitly for speed.
 * ``dtype: float16`` on a CPU is refused with a :class:`~mtqe.errors.ConfigError` instead of
   being swapped for another dtype: torch runs fp16 matmuls on most CPUs through slow
-  fallbacks (COMET's encoder ran ~3.5x slower than float32 here), and quietly running
-  float32 instead would change the outputs and the cache identity behind the user's back.
+  fallbacks (several times slower than float32), and quietly running float32 instead would
+  change the outputs and the cache identity behind the user's back.
 """
 
 from __future__ import annotations
@@ -102,7 +101,7 @@ def placement_names(device_spec: str, dtype_spec: str) -> tuple[str, str]:
     """(device type, dtype name) that the specs resolve to, without importing torch where possible.
 
     The same as ``resolve_device`` + ``resolve_dtype``, for cache identities: a re-run whose
-    translations are all cached should not pay ~1.5 s to import torch just to learn that the
+    translations are all cached should not pay for importing torch just to learn that the
     dtype is float32. The CPU is certain when the config says ``cpu``, or says ``auto`` and the
     installed torch is a CPU-only build (its version carries the ``+cpu`` local tag and cannot
     drive a GPU); otherwise torch is asked.

@@ -3,15 +3,16 @@
 Why this module exists:
 
 * transformers 4.x builds a wrong tokenizer from a Gemma GGUF file: it makes a Unigram model
-  over the file's scores, which splits "Translate" into 'Tr','ans','la','te' (130 tokens
-  instead of 98 for a few-shot prompt). Gemma's tokenizer is SentencePiece BPE; for GGUF
-  files llama.cpp (and transformers 5) rebuild it as a BPE whose merge ranks follow the order
-  of the vocabulary. :func:`build_gemma_tokenizer` does the same with the ``tokenizers``
-  library; it matched llama.cpp's tokenization on 10 of 10 test strings. It is used only when
-  ``transformers.__version__`` is below 5; from 5 on, transformers' own GGUF loading is used.
+  over the file's scores, which splits "Translate" into 'Tr','ans','la','te' (a few-shot
+  prompt gets many more tokens than llama.cpp gives it). Gemma's tokenizer is SentencePiece
+  BPE; for GGUF files llama.cpp (and transformers 5) rebuild it as a BPE whose merge ranks
+  follow the order of the vocabulary. :func:`build_gemma_tokenizer` does the same with the
+  ``tokenizers`` library and is checked against llama.cpp's token ids (the slow tests). It is
+  used only when ``transformers.__version__`` is below 5; from 5 on, transformers' own GGUF
+  loading is used.
 * ``gguf.GGUFReader`` unpacks every element of the 262,144-entry vocabulary through numpy
-  memmap views (~20 s on 2 cores). :func:`read_gguf_metadata` reads the same key/value
-  section with ``struct`` in well under a second.
+  memmap views, which is slow; :func:`read_gguf_metadata` reads the same key/value section
+  with ``struct``. Timings are in docs/benchmarks.md.
 
 Known limit (same as llama.cpp's BPE view of the vocabulary): SentencePiece's user-defined
 pieces (``<table>``, runs of spaces) are not forced to be atomic here; for plain sentences
@@ -221,7 +222,7 @@ def load_gguf_tokenizer(path: str | Path, metadata: dict[str, Any] | None = None
 def save_rebuilt_tokenizer(tokenizer: Any, directory: Path) -> Path:
     """Store a tokenizer from :func:`build_gemma_tokenizer` as one ``tokenizer.json``.
 
-    Not ``save_pretrained``: transformers 4.57 copies the whole GGUF file (253 MB) next to a
+    Not ``save_pretrained``: transformers 4.57 copies the whole GGUF file next to a
     GGUF-born tokenizer, and its reload warns about a Mistral regex that Gemma does not have.
     """
     target = directory / "tokenizer.json"
@@ -230,8 +231,8 @@ def save_rebuilt_tokenizer(tokenizer: Any, directory: Path) -> Path:
 
 
 def load_rebuilt_tokenizer(directory: Path) -> Any:
-    """Reload what :func:`save_rebuilt_tokenizer` stored (~1 s instead of ~7 s to rebuild).
+    """Reload what :func:`save_rebuilt_tokenizer` stored (much faster than a rebuild).
 
     From the file rather than a ``Tokenizer`` object: transformers deep-copies a
-    ``tokenizer_object`` (1.2 s for this vocabulary)."""
+    ``tokenizer_object``, which is slow for a vocabulary this size."""
     return _gemma_tokenizer({"tokenizer_file": str(directory / "tokenizer.json")}, None)

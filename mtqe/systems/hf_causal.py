@@ -6,8 +6,9 @@ model loads on the first :meth:`~HFCausalTranslator.translate`.
 
 How a segment is translated:
 
-* the chat is built from the config's templates (``{src_name}``/``{tgt_name}`` are English
-  language names, :func:`mtqe.systems.prompting.language_name`; ``{text}`` the source)::
+* the chat (:class:`mtqe.systems.prompting.ChatPrompt`) is built from the config's templates
+  (``{src_name}``/``{tgt_name}`` are English language names,
+  :func:`mtqe.systems.prompting.language_name`; ``{text}`` the source)::
 
       system:    <system_prompt>                 (left out when system_prompt is "")
       user:      <user_prompt, example 1 source>  } one pair of turns per few-shot
@@ -29,7 +30,8 @@ How a segment is translated:
 * the answer is cleaned (:func:`mtqe.systems.prompting.clean_chat_output`: extra paragraphs
   after a blank line, a leading ``Chinese:`` label, surrounding quotes; see ``cleaning:``) and
   the rules applied are counted in ``describe()["cleaning"]``;
-* batches are length-sorted and left-padded under ``batching.batch_size`` /
+* generation (padding, budget, stop ids) is :mod:`mtqe.systems.causal_generation`, shared with
+  the ``gguf`` translator; batches are length-sorted and left-padded under ``batching.batch_size`` /
   ``batching.max_batch_tokens`` (prompt tokens x batch size), outputs in input order; a CUDA
   out-of-memory error halves the batch;
 * prompts are never truncated: one that fills the context gets an empty output (counted in
@@ -41,14 +43,21 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mtqe.errors import ConfigError, UnknownLanguageError
+from mtqe.errors import ConfigError
 from mtqe.systems.batching import run_batched
+from mtqe.systems.causal_generation import (
+    MAX_NEW_TOKENS,
+    STOP_TOKEN,
+    GenerationStats,
+    cut_at_stop_strings,
+    end_row,
+    generate_rows,
+)
 from mtqe.systems.configs import HFCausalConfig, pair_key
 from mtqe.systems.hf_common import (
     TorchTranslator,
@@ -61,14 +70,13 @@ from mtqe.systems.hf_common import (
 )
 from mtqe.systems.hf_loading import load_pretrained, model_fingerprint
 from mtqe.systems.prompting import (
+    ChatPrompt,
     check_template,
     clean_chat_output,
-    cut_at_stop,
-    cut_at_stop_strings,
     few_shot_table,
     format_template,
     language_name,
-    left_pad,
+    split_pair,
 )
 
 if TYPE_CHECKING:
@@ -77,6 +85,9 @@ if TYPE_CHECKING:
 # Bump when the message layout, the stop rule or the output cleaning code changes: each
 # changes outputs, and this number is part of the cache identity.
 FORMAT_VERSION = 1
+
+# A row that a config's stop string ended (hf_causal's own reason, next to causal_generation's).
+_STOP_STRING = "stop_string"
 
 # Assistant content of the probe conversation that finds the end-of-turn token.
 _PROBE = "MTQE_END_OF_TURN_PROBE"
@@ -90,54 +101,6 @@ def _template_errors() -> tuple[type[BaseException], ...]:
 
 
 # -- prompt ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChatPrompt:
-    """The chat for one language pair; :meth:`messages` adds the query turn."""
-
-    system: str | None
-    user_template: str
-    src_name: str
-    tgt_name: str
-    examples: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def zero_shot(self) -> bool:
-        return not self.examples
-
-    def user_turn(self, text: str) -> str:
-        return format_template(
-            self.user_template, what="user_prompt", src_name=self.src_name, tgt_name=self.tgt_name, text=text
-        )
-
-    def messages(self, text: str) -> list[dict[str, str]]:
-        chat: list[dict[str, str]] = []
-        if self.system:
-            chat.append({"role": "system", "content": self.system})
-        for source, target in self.examples:
-            chat.append({"role": "user", "content": self.user_turn(source)})
-            chat.append({"role": "assistant", "content": target})
-        chat.append({"role": "user", "content": self.user_turn(text)})
-        return chat
-
-
-def split_pair(key: str, names: dict[str, str]) -> tuple[str, str]:
-    """``"ja-zh"`` → ``("ja", "zh")``; ``"ja-zh-Hant"`` → ``("ja", "zh-Hant")`` (the split whose
-    two sides both have language names). Unknown languages raise :class:`UnknownLanguageError`."""
-    parts = key.split("-")
-    error: UnknownLanguageError | None = None
-    for cut in range(1, len(parts)):
-        src, tgt = "-".join(parts[:cut]), "-".join(parts[cut:])
-        try:
-            language_name(src, names), language_name(tgt, names)
-        except UnknownLanguageError as exc:
-            error = error or exc
-            continue
-        return src, tgt
-    if error is None:
-        raise ConfigError(f"language pair {key!r} is not of the form src-tgt (e.g. ja-zh)")
-    raise UnknownLanguageError(f"language pair {key!r}: {error}")
 
 
 def end_of_turn_token(tokenizer: Any) -> str | None:
@@ -187,17 +150,8 @@ class _Loaded:
 
 
 @dataclass
-class _Stats:
-    load_seconds: float = 0.0
-    generate_calls: int = 0
-    generate_seconds: float = 0.0
-    segments: int = 0
-    prompt_tokens: int = 0
-    tokens_generated: int = 0
-    hit_max_new_tokens: int = 0
+class _Stats(GenerationStats):
     stopped_by_stop_string: int = 0
-    too_long_inputs: int = 0
-    clipped_generation_budget: int = 0
     oom_retries: int = 0
     cleaning: Counter[str] = field(default_factory=Counter)
     few_shot_pairs: set[str] = field(default_factory=set)
@@ -392,31 +346,22 @@ class HFCausalTranslator(TorchTranslator):
         self._batch_cap = max(1, min(self._batch_cap, half))
 
     def _generate_once(self, loaded: _Loaded, rows: list[list[int]]) -> list[list[int]]:
-        longest = max(len(row) for row in rows)
-        budget = self.cfg.max_new_tokens
-        if loaded.context_length is not None:
-            budget = min(budget, loaded.context_length - longest)
-            self._stats.clipped_generation_budget += sum(
-                1 for row in rows if len(row) + self.cfg.max_new_tokens > loaded.context_length
-            )
-        import torch
-
-        input_ids, attention_mask = left_pad(rows, loaded.pad_id)
         extra: dict[str, Any] = {"tokenizer": loaded.tokenizer} if self.cfg.stop_strings else {}
-        started = time.perf_counter()
-        with torch.inference_mode(), self._rng():
-            output = loaded.model.generate(
-                input_ids=input_ids.to(loaded.device),
-                attention_mask=attention_mask.to(loaded.device),
-                generation_config=self._generation_config(loaded, budget),
-                use_model_defaults=False,
+        return generate_rows(
+            loaded.model,
+            rows,
+            device=loaded.device,
+            pad_id=loaded.pad_id,
+            max_new_tokens=self.cfg.max_new_tokens,
+            context_length=loaded.context_length,
+            stats=self._stats,
+            settings=lambda budget: {
+                "generation_config": self._generation_config(loaded, budget),
+                "use_model_defaults": False,
                 **extra,
-            )
-        self._stats.generate_seconds += time.perf_counter() - started
-        self._stats.generate_calls += 1
-        self._stats.segments += len(rows)
-        self._stats.prompt_tokens += sum(len(row) for row in rows)
-        return output[:, input_ids.shape[1] :].tolist()
+            },
+            context=self._rng(),
+        )
 
     def _generation_config(self, loaded: _Loaded, budget: int) -> Any:
         """Every decoding parameter stated here; nothing inherited from the checkpoint."""
@@ -454,14 +399,13 @@ class HFCausalTranslator(TorchTranslator):
         return seeded()
 
     def _finish(self, loaded: _Loaded, chat: ChatPrompt, source: str, generated: list[int]) -> str:
-        kept, stopped = cut_at_stop(generated, loaded.stop_ids)
-        self._stats.tokens_generated += len(kept) + (1 if stopped else 0)
+        kept, reason = end_row(generated, stop_ids=loaded.stop_ids, pad_id=loaded.pad_id, loop_rule=None, stats=self._stats)
         text = loaded.tokenizer.decode(kept, skip_special_tokens=True)
         if self.cfg.stop_strings:
             text, hit = cut_at_stop_strings(text, self.cfg.stop_strings)
-            self._stats.stopped_by_stop_string += int(hit and not stopped)
-            stopped = stopped or hit
-        self._stats.hit_max_new_tokens += 0 if stopped else 1
+            reason = _STOP_STRING if hit and reason != STOP_TOKEN else reason
+        self._stats.stopped_by_stop_string += int(reason == _STOP_STRING)
+        self._stats.hit_max_new_tokens += int(reason == MAX_NEW_TOKENS)
         cleaning = self.cfg.cleaning
         cleaned = clean_chat_output(
             text,

@@ -1,7 +1,9 @@
 """Language codes of the seq2seq MT model families, as explicit tables.
 
-mtqe names languages by ISO 639-1 / BCP-47 base codes (``ja``, ``zh``, ``en``; ``zh-Hant``
-for Traditional Chinese). Each model family names them its own way:
+mtqe names languages by the canonical codes of :mod:`mtqe.languages` (``ja``, ``zh``, ``en``;
+``zh-Hant`` for Traditional Chinese); every other spelling (``zh-TW``, ``jpn``) is resolved there
+first. Each model family names them its own way, and the tables below only map *from* the
+canonical codes:
 
 ============  =====================================  ==============================
 family        code given to the tokenizer / model    token in the vocabulary
@@ -32,20 +34,9 @@ from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from mtqe.errors import ConfigError, UnknownLanguageError
+from mtqe.languages import normalize_lang
 
 FAMILIES: tuple[str, ...] = ("marian", "nllb", "m2m100", "madlad")
-
-# Region/script spellings that mean the same written language as an mtqe code. Kept tiny on
-# purpose: a region is only folded away where no supported model distinguishes it.
-_ALIASES: Mapping[str, str] = MappingProxyType(
-    {
-        "zh-hans": "zh",
-        "zh-cn": "zh",
-        "zh-sg": "zh",
-        "zh-hant": "zh-Hant",
-        "zh-tw": "zh-Hant",
-    }
-)
 
 # NLLB-200: FLORES-200 codes (language_Script). Persian is Western Persian (pes), Arabic is
 # Modern Standard Arabic (arb), Malay is Standard Malay (zsm), as in the NLLB model card.
@@ -155,17 +146,6 @@ MARIAN_TOKENS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 _MARIAN_TOKEN_RE = re.compile(r"^>>[a-z]{2,3}(_[A-Z][a-z]{3})?<<$")
 
 
-def normalize_lang(lang: str) -> str:
-    """Canonical mtqe spelling of ``lang``: ``ZH_hant`` → ``zh-Hant``, ``zh-CN`` → ``zh``."""
-    cleaned = lang.strip().replace("_", "-")
-    if not cleaned:
-        raise UnknownLanguageError("empty language code: use an ISO 639-1 code such as 'ja' or 'zh'")
-    folded = cleaned.lower()
-    if folded in _ALIASES:
-        return _ALIASES[folded]
-    return folded
-
-
 def _check_family(family: str) -> None:
     if family not in FAMILIES:
         raise ConfigError(f"unknown model family {family!r}: expected one of {', '.join(FAMILIES)}")
@@ -188,6 +168,17 @@ def _unknown(family: str, lang: str) -> UnknownLanguageError:
     )
 
 
+def _canonical(family: str, lang: str) -> str:
+    """mtqe's code for ``lang``; a language mtqe does not know is reported against ``family``'s
+    table (what the user can choose from there), with mtqe's own reason appended."""
+    try:
+        return normalize_lang(lang)
+    except UnknownLanguageError as exc:
+        if not lang.strip():
+            raise
+        raise UnknownLanguageError(f"{_unknown(family, lang)} ({str(exc).split(' Valid codes')[0]})") from None
+
+
 def model_code(family: str, lang: str) -> str:
     """The code ``family``'s tokenizer takes for mtqe language ``lang``.
 
@@ -196,7 +187,7 @@ def model_code(family: str, lang: str) -> str:
     the model's vocabulary to pick the spelling a given checkpoint has).
     """
     table = _table(family)
-    key = normalize_lang(lang)
+    key = _canonical(family, lang)
     if key not in table:
         raise _unknown(family, lang)
     value = table[key]
@@ -221,8 +212,7 @@ def marian_target_token(lang: str, vocab: Iterable[str]) -> str:
     the candidates for ``lang`` is in ``vocab``.
     """
     available = set(marian_language_tokens(vocab))
-    key = normalize_lang(lang)
-    candidates = MARIAN_TOKENS.get(key, ())
+    candidates = MARIAN_TOKENS.get(_canonical("marian", lang), ())
     for token in candidates:
         if token in available:
             return token

@@ -1,13 +1,18 @@
-"""Pieces shared by the prompted LLM translators (``gguf`` few-shot, ``hf_causal`` chat).
+"""What a prompted LLM translator sends and how its answer is read back, shared by ``gguf``
+(few-shot line prompts, base models) and ``hf_causal`` (chat prompts, instruction-tuned models).
 
-* language names for prompts (:func:`language_name`), with per-config overrides;
+* language names for prompts (:func:`language_name`: the English names of
+  :mod:`mtqe.languages`, with per-config overrides);
 * prompt templates with named fields, checked once with a clear :class:`ConfigError`
   (:func:`format_template`, :func:`check_template`);
 * few-shot examples from a config (:func:`few_shot_table`);
-* token-level helpers for batched decoder-only generation (:func:`left_pad`, :func:`cut_at_stop`);
+* the two prompt shapes: :class:`FewShotPrompt` (``<Language>: <text>`` lines, the answer is the
+  first line: :func:`first_line`) and :class:`ChatPrompt` (system / user / assistant turns);
+  :func:`split_pair` reads a ``src-tgt`` key;
 * cleaning of a chat model's answer (:func:`clean_chat_output`, rules below).
 
-Nothing here imports transformers; torch only for :func:`left_pad`.
+Generation itself (padding, stop ids, the repetition-loop stop) is
+:mod:`mtqe.systems.causal_generation`. Nothing here imports torch or transformers.
 
 Chat output cleaning
 --------------------
@@ -35,67 +40,46 @@ import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from mtqe.errors import ConfigError, UnknownLanguageError
+from mtqe.languages import LANGUAGES, normalize_lang
+from mtqe.languages import language_name as english_name
 
 # -- language names --------------------------------------------------------------------------
-
-# Names the prompts use for language codes. English names: instruction-tuned and base models
-# saw far more English instructions than any other language's.
-LANGUAGE_NAMES: Mapping[str, str] = MappingProxyType(
-    {
-        "ar": "Arabic",
-        "de": "German",
-        "en": "English",
-        "es": "Spanish",
-        "fr": "French",
-        "hi": "Hindi",
-        "id": "Indonesian",
-        "it": "Italian",
-        "ja": "Japanese",
-        "ko": "Korean",
-        "nl": "Dutch",
-        "pl": "Polish",
-        "pt": "Portuguese",
-        "ru": "Russian",
-        "th": "Thai",
-        "tr": "Turkish",
-        "uk": "Ukrainian",
-        "vi": "Vietnamese",
-        "zh": "Chinese",
-        "zh-Hant": "Traditional Chinese",
-    }
-)
-# Spellings folded onto a table entry (the table is keyed by mtqe's canonical codes).
-LANGUAGE_ALIASES: Mapping[str, str] = MappingProxyType(
-    {"zh-hans": "zh", "zh-cn": "zh", "zh-hant": "zh-Hant", "zh-tw": "zh-Hant"}
-)
+# English names: instruction-tuned and base models saw far more English instructions than
+# any other language's.
 
 
-def canonical_language(code: str) -> str:
-    """``ZH-cn`` → ``zh``; ``zh_TW`` → ``zh-Hant``; other codes lower-cased."""
-    folded = code.strip().replace("_", "-").lower()
-    return LANGUAGE_ALIASES.get(folded, folded)
+def _name_key(code: str) -> str:
+    """mtqe's code for ``code``; a code mtqe does not know stays as written (lower-cased), so a
+    config's ``language_names`` can name a language the table lacks."""
+    try:
+        return normalize_lang(code)
+    except UnknownLanguageError:
+        return code.strip().replace("_", "-").lower()
 
 
 def language_name(code: str, overrides: Mapping[str, str] | None = None) -> str:
-    """The English name a prompt uses for ``code`` (``ja`` → ``Japanese``).
+    """The English name a prompt uses for ``code`` (``ja`` → ``Japanese``, ``zh-CN`` → ``Chinese``).
 
     ``overrides`` (a config's ``language_names``, keyed by code) wins over the table, e.g.
-    ``{"zh": "Simplified Chinese"}``. An unknown code is an :class:`UnknownLanguageError`
-    that lists the known ones.
+    ``{"zh": "Simplified Chinese"}``, and may name codes the table lacks. An unknown code is
+    an :class:`UnknownLanguageError` that lists the known ones.
     """
-    key = canonical_language(code)
-    table = {**LANGUAGE_NAMES, **{canonical_language(c): n for c, n in dict(overrides or {}).items()}}
-    if key not in table:
-        known = ", ".join(f"{c} ({n})" for c, n in sorted(table.items()))
+    names = {_name_key(str(c)): str(n) for c, n in dict(overrides or {}).items()}
+    key = _name_key(code)
+    if key in names:
+        return names[key]
+    try:
+        return english_name(code)
+    except UnknownLanguageError as exc:
+        known = ", ".join(f"{c} ({n})" for c, n in {**{c: l.name for c, l in LANGUAGES.items()}, **names}.items())
+        reason = str(exc).split(" Valid codes")[0]
         raise UnknownLanguageError(
-            f"language {code!r} has no name for the prompt; known codes: {known}. "
-            "Add it to the system config's `language_names` (if it has one)"
-        )
-    return table[key]
+            f"language {code!r} has no name for the prompt ({reason}); known codes: {known}. "
+            "Add it to the system config's `language_names` (if it has one) or to mtqe/languages.py"
+        ) from None
 
 
 # -- templates -------------------------------------------------------------------------------
@@ -161,38 +145,6 @@ def few_shot_table(few_shot: Any, *, single_line: bool = False) -> dict[str, tup
         where = f"few_shot[{pair!r}]"
         table[str(pair)] = tuple(example_pair(item, where, single_line=single_line) for item in examples)
     return table
-
-
-# -- batched generation helpers --------------------------------------------------------------
-
-
-def left_pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[Any, Any]:
-    """(input_ids, attention_mask) tensors with padding on the left, so every prompt ends at
-    the same position and generation continues right after it."""
-    import torch
-
-    width = max(len(row) for row in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        ids[i, width - len(row) :] = torch.tensor(list(row), dtype=torch.long)
-        mask[i, width - len(row) :] = 1
-    return ids, mask
-
-
-def cut_at_stop(row: Sequence[int], stop_ids: frozenset[int]) -> tuple[list[int], bool]:
-    """The generated ids before the first stop id, and whether a stop id was found."""
-    for position, token_id in enumerate(row):
-        if token_id in stop_ids:
-            return list(row[:position]), True
-    return list(row), False
-
-
-def cut_at_stop_strings(text: str, stop_strings: Sequence[str]) -> tuple[str, bool]:
-    """``text`` before the earliest occurrence of any of ``stop_strings``, and whether one occurred."""
-    positions = [text.find(stop) for stop in stop_strings if stop]
-    found = [p for p in positions if p >= 0]
-    return (text[: min(found)], True) if found else (text, False)
 
 
 # -- chat output cleaning --------------------------------------------------------------------
@@ -298,3 +250,97 @@ def clean_chat_output(
             applied.append("quotes")
         current = unquoted
     return CleanedOutput(current, tuple(applied))
+
+
+# -- prompt shapes ---------------------------------------------------------------------------
+
+_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+
+
+def flatten_newlines(text: str) -> str:
+    """One line: a newline inside a line-based prompt's query would end the answer early."""
+    return _NEWLINES.sub(" ", text.strip())
+
+
+def first_line(text: str) -> str:
+    """A line-based prompt's answer: the text before the first newline, stripped."""
+    return text.split("\n", 1)[0].strip()
+
+
+@dataclass(frozen=True)
+class FewShotPrompt:
+    """A base model's prompt for one language pair; :meth:`render` adds the query::
+
+        <header>
+        <Src>: <example source>
+        <Tgt>: <example target>
+
+        <Src>: <query>
+        <Tgt>:
+    """
+
+    header: str
+    src_name: str
+    tgt_name: str
+    examples: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def zero_shot(self) -> bool:
+        return not self.examples
+
+    def prefix(self) -> str:
+        """Everything before the query: header and the worked examples."""
+        shots = "".join(f"{self.src_name}: {src}\n{self.tgt_name}: {tgt}\n\n" for src, tgt in self.examples)
+        return self.header + shots
+
+    def render(self, source: str) -> str:
+        return f"{self.prefix()}{self.src_name}: {flatten_newlines(source)}\n{self.tgt_name}:"
+
+
+@dataclass(frozen=True)
+class ChatPrompt:
+    """A chat model's conversation for one language pair; :meth:`messages` adds the query turn
+    (system turn, then one user/assistant pair per few-shot example, then the query)."""
+
+    system: str | None
+    user_template: str
+    src_name: str
+    tgt_name: str
+    examples: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def zero_shot(self) -> bool:
+        return not self.examples
+
+    def user_turn(self, text: str) -> str:
+        return format_template(
+            self.user_template, what="user_prompt", src_name=self.src_name, tgt_name=self.tgt_name, text=text
+        )
+
+    def messages(self, text: str) -> list[dict[str, str]]:
+        chat: list[dict[str, str]] = []
+        if self.system:
+            chat.append({"role": "system", "content": self.system})
+        for source, target in self.examples:
+            chat.append({"role": "user", "content": self.user_turn(source)})
+            chat.append({"role": "assistant", "content": target})
+        chat.append({"role": "user", "content": self.user_turn(text)})
+        return chat
+
+
+def split_pair(key: str, names: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """``"ja-zh"`` → ``("ja", "zh")``; ``"ja-zh-Hant"`` → ``("ja", "zh-Hant")`` (the split whose
+    two sides both have prompt names). Unknown languages raise :class:`UnknownLanguageError`."""
+    parts = key.split("-")
+    error: UnknownLanguageError | None = None
+    for cut in range(1, len(parts)):
+        src, tgt = "-".join(parts[:cut]), "-".join(parts[cut:])
+        try:
+            language_name(src, names), language_name(tgt, names)
+        except UnknownLanguageError as exc:
+            error = error or exc
+            continue
+        return src, tgt
+    if error is None:
+        raise ConfigError(f"language pair {key!r} is not of the form src-tgt (e.g. ja-zh)")
+    raise UnknownLanguageError(f"language pair {key!r}: {error}")

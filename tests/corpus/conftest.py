@@ -11,7 +11,7 @@ from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import Manifest
 from mtqe.corpus.paths import default_references_dir
 
-REAL_REFERENCES = Path(__file__).resolve().parents[2] / "references"
+REAL_REFERENCES = Path(__file__).resolve().parents[2] / "mtqe" / "references"
 
 
 @pytest.fixture(scope="session")

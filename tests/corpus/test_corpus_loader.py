@@ -4,17 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from mtqe.corpus.loader import (
-    default_references_dir,
-    load_parallel_document,
-    segment_id,
-)
+from mtqe.corpus.loader import default_references_dir, load_parallel_document
 from mtqe.corpus.manifest import load_manifest
 from mtqe.corpus.model import Manifest
 from mtqe.errors import AlignmentError, CorpusError
 from mtqe.io import sha256_file
 
-REPO_REFERENCES = Path(__file__).resolve().parents[2] / "references"
+REPO_REFERENCES = Path(__file__).resolve().parents[2] / "mtqe" / "references"
 
 
 def test_jpus_2022_ja_to_zh(manifest: Manifest) -> None:
@@ -98,8 +94,3 @@ def test_default_references_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("MTQE_REFERENCES", str(tmp_path / "elsewhere"))
     assert default_references_dir() == tmp_path / "elsewhere"
     assert default_references_dir(tmp_path) == tmp_path  # an explicit path wins
-
-
-def test_segment_id() -> None:
-    assert segment_id(0) == "p000"
-    assert segment_id(41) == "p041"

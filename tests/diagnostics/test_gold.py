@@ -9,7 +9,7 @@ import pytest
 
 from .evaluate_gold import evaluate
 
-REFERENCES = Path(__file__).resolve().parents[2] / "references"
+REFERENCES = Path(__file__).resolve().parents[2] / "mtqe" / "references"
 
 
 @pytest.fixture(scope="module")

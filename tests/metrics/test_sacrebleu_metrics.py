@@ -11,23 +11,23 @@ from mtqe.metrics.base import MetricInput
 from mtqe.metrics.configs import ChrfConfig, SacreBleuConfig
 from mtqe.metrics.sacrebleu_metrics import BleuMetric, ChrfMetric, tokenizer_for
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+TEXTS = Path(__file__).resolve().parents[2] / "mtqe" / "references" / "texts"
 
 
 def _lines(name: str, n: int) -> list[str]:
-    text = (SEEDS / name).read_text(encoding="utf-8")
+    text = (TEXTS / name).read_text(encoding="utf-8")
     lines = [l.strip() for l in text.splitlines() if len(l.strip()) > 30 and not l.startswith(("!", "#", "*", "["))]
     return lines[:n]
 
 
 @pytest.fixture(scope="module")
 def zh_refs() -> list[str]:
-    return _lines("000_cc26718c2e87500e.txt", 8)
+    return _lines("jpus-2022/zh-community.txt", 8)
 
 
 @pytest.fixture(scope="module")
 def ja_refs() -> list[str]:
-    return _lines("002_59b1b8599d62ebc0.txt", 8)
+    return _lines("jpus-2022/ja-mofa.txt", 8)
 
 
 def _perturb(lines: list[str]) -> list[str]:

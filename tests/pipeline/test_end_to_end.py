@@ -13,6 +13,10 @@ import pytest
 
 from mtqe.corpus.loader import default_references_dir, load_parallel_document
 from mtqe.corpus.manifest import load_manifest
+from mtqe.report.leaderboard import leaderboard_csv
+from mtqe.report.markdown import markdown_report
+from mtqe.report.segments import segment_rows
+from mtqe.results import RunResult
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -84,6 +88,17 @@ def test_outputs_exist_and_agree(first_run) -> None:
     assert info["config"]["pair"] == {"src_lang": "ja", "tgt_lang": "zh"}
     assert info["versions"]["sacrebleu"] and "timings_s" in info
     assert (out / "report.md").read_text(encoding="utf-8").startswith("# mtqe leaderboard")
+
+
+def test_every_output_is_a_view_of_results_json(first_run) -> None:
+    out, _, _ = first_run
+    result = RunResult.from_json(json.loads((out / "results.json").read_text(encoding="utf-8")))
+    assert [r.system for r in result.rows] == ["community", "tiny-marian"]
+    # Rebuilt from results.json alone, every view equals the file the run wrote.
+    assert leaderboard_csv(result) == (out / "leaderboard.csv").read_text(encoding="utf-8")
+    assert markdown_report(result) == (out / "report.md").read_text(encoding="utf-8")
+    written = [json.loads(l) for l in (out / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert json.loads(json.dumps(segment_rows(result))) == written
 
 
 def test_second_run_comes_from_the_cache(first_run, extra_conf, tiny_comet, tmp_path) -> None:

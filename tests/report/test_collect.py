@@ -13,6 +13,7 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 
 from mtqe.cli import main
+from mtqe.collect import collect_sweep
 from mtqe.config import StatsConfig
 from mtqe.config_validation import to_typed
 from mtqe.metrics import stats as st
@@ -20,14 +21,13 @@ from mtqe.metrics.base import MetricInput
 from mtqe.metrics.registry import build_metric, validate_metric_config
 from mtqe.metrics.scoring import add_statistics
 from mtqe.report import write_run_outputs
-from mtqe.report.collect import collect_sweep
 from mtqe.report.sweep import (
     CollectError,
     clear_job_error,
     read_job_error,
     write_job_error,
 )
-from mtqe.results import RunResult, SystemResult
+from mtqe.results import DocumentTexts, RunResult, SystemResult
 from mtqe.run_task import _record_failure
 from mtqe.systems.base import SystemOutput
 
@@ -85,19 +85,19 @@ def _write_job(
     rows = []
     for name, hyps in systems.items():
         row_refs = (refs or {}).get(name, ("en-a",))
-        row = SystemResult(document="doc", src_lang="ja", tgt_lang="en", system=name, kind="mt", status="ok",
-                           n_segments=N, references=row_refs, output=SystemOutput(name, tuple(hyps), "mt"))
         data = MetricInput(sources=SOURCES, hypotheses=hyps, references=[REFS[r] for r in row_refs],
                            reference_ids=list(row_refs), src_lang="ja", tgt_lang="en")
-        row.metrics = {n: m.score(data) for n, m in metrics.items()}
-        rows.append(row)
+        rows.append(SystemResult(
+            document="doc", src_lang="ja", tgt_lang="en", system=name, kind="mt", status="ok", n_segments=N,
+            references=row_refs, output=SystemOutput(name, tuple(hyps), "mt"),
+            metrics={n: m.score(data) for n, m in metrics.items()},
+        ))
     # The document only serves re-scoring a row on the baseline's other references: no job
     # here mixes references, so none is needed.
-    add_statistics(None, rows, metrics, stats_cfg)  # type: ignore[arg-type]
+    scored = add_statistics(None, rows, metrics, stats_cfg)  # type: ignore[arg-type]
     result = RunResult(
-        rows=rows, metric_names=list(metrics), metric_info={n: m.info for n, m in metrics.items()},
-        baseline=stats_cfg.baseline, segment_ids={"doc": IDS}, sources={"doc": SOURCES},
-        references={"doc": {r: REFS[r] for r in REFS}},
+        rows=scored, metric_names=tuple(metrics), metric_info={n: m.info for n, m in metrics.items()},
+        baseline=stats_cfg.baseline, texts=(DocumentTexts("doc", "ja", "en", IDS, SOURCES, REFS),),
     )
     write_run_outputs(result, job_dir, config=cfg, project_dir=job_dir, started="2025-01-01T00:00:00+00:00")
     _hydra_files(job_dir, num, cfg, [f"system={','.join(systems)}"])
@@ -190,7 +190,8 @@ def test_failed_and_unfinished_jobs_are_error_rows(tmp_path: Path) -> None:
     assert [j["status"] for j in info["jobs"]] == ["finished", "failed", "unfinished"]
     assert info["jobs"][1]["error"] == "RuntimeError: CUDA out of memory"
     report = (sweep / "report.md").read_text()
-    assert "job 1 (system=[b,c]) failed: RuntimeError: CUDA out of memory" in report and "## Jobs" in report
+    # Escaped for Markdown (brackets would start a link).
+    assert r"job 1 (system=\[b,c\]) failed: RuntimeError: CUDA out of memory" in report and "## Jobs" in report
 
 
 def test_paired_test_on_other_references_reuses_the_job_or_says_why(tmp_path: Path) -> None:
@@ -225,10 +226,19 @@ def test_not_a_sweep_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_jobs_without_statistics_are_refused(tmp_path: Path) -> None:
     _write_job(tmp_path / "0", 0, {"a": HYPS["a"]})
-    path = tmp_path / "0" / "segments.jsonl"
-    lines = [json.loads(l) for l in path.read_text().splitlines()]
-    path.write_text("".join(json.dumps({k: v for k, v in l.items() if k != "stats"}) + "\n" for l in lines))
-    with pytest.raises(CollectError, match="no per-segment `stats`"):
+    path = tmp_path / "0" / "results.json"
+    data = json.loads(path.read_text())
+    data["rows"][0]["metrics"]["chrf"]["stats"] = None
+    path.write_text(json.dumps(data))
+    with pytest.raises(CollectError, match="a chrf score without per-segment statistics"):
+        collect_sweep(tmp_path)
+
+
+def test_jobs_without_results_json_are_refused(tmp_path: Path) -> None:
+    # An older mtqe wrote no results.json: the merge never falls back to the CSV.
+    _write_job(tmp_path / "0", 0, {"a": HYPS["a"]})
+    (tmp_path / "0" / "results.json").unlink()
+    with pytest.raises(CollectError, match=r"job 0 .*results.json is missing.*older mtqe"):
         collect_sweep(tmp_path)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import lxml.html
@@ -16,7 +17,7 @@ from mtqe.report import write_run_outputs
 from mtqe.report.diff import char_diff_html
 from mtqe.report.html import render_report, write_html_report
 from mtqe.report.load import Group, RunDirError, SegmentRecord, load_run
-from mtqe.results import RunResult, SystemResult
+from mtqe.results import DocumentTexts, RunResult, SystemResult
 from mtqe.systems.base import SystemOutput
 
 SOURCES = ["日米首脳共同声明", "両国は協力を続ける。", "自由で開かれたインド太平洋"]
@@ -60,16 +61,16 @@ def _run_result() -> RunResult:
         metrics={m: MetricResult.not_available(m, f"{m}-sig", LEAVE_ONE_OUT) for m in METRICS},
     )
     sys_a = _mt_row("sys-a", HYPS_A, [20.0, 30.0, 10.0], [40.0, 50.0, 30.0])
-    sys_b = _mt_row("sys-b", HYPS_B, [50.0, 5.0, 100.0], [60.0, 10.0, 100.0])
-    sys_b.paired = {"bleu": _paired(20.0, 51.67, 0.0123), "chrf": _paired(40.0, 56.67, 0.0456)}
+    sys_b = replace(_mt_row("sys-b", HYPS_B, [50.0, 5.0, 100.0], [60.0, 10.0, 100.0]),
+                    paired={"bleu": _paired(20.0, 51.67, 0.0123), "chrf": _paired(40.0, 56.67, 0.0456)})
     broken = SystemResult(document="jpus-2022", src_lang="ja", tgt_lang="zh", system="broken", kind="mt",
                           status="error", n_segments=3, error="RuntimeError: CUDA out of memory")
     return RunResult(
         rows=[community, sys_a, sys_b, broken], metric_names=METRICS,
         metric_info={m: MetricInfo(m, higher_is_better=True, needs_reference=True, needs_source=m == "comet",
                                    description=f"{m} description") for m in METRICS},
-        baseline="sys-a", segment_ids={"jpus-2022": ["p000", "p001", "p002"]},
-        sources={"jpus-2022": SOURCES}, references={"jpus-2022": {"zh-community": REFS}},
+        baseline="sys-a",
+        texts=(DocumentTexts("jpus-2022", "ja", "zh", ("p000", "p001", "p002"), SOURCES, {"zh-community": REFS}),),
         warnings=["comet empty for every system"],
     )
 
@@ -195,21 +196,22 @@ def test_missing_run_dir_or_file_is_one_clear_error(tmp_path: Path, run_dir: Pat
     broken.mkdir()
     for name in ("leaderboard.csv", "run.json"):
         (broken / name).write_bytes((run_dir / name).read_bytes())
-    (broken / "segments.jsonl").write_text('{"document": "x"}\n{not json\n', encoding="utf-8")
-    with pytest.raises(RunDirError, match=r"segments.jsonl:1: segment record without"):
+    with pytest.raises(RunDirError, match=r"results.json is missing"):
         load_run(broken)
-    (broken / "segments.jsonl").write_bytes((run_dir / "segments.jsonl").read_bytes())
-    rows = _csv_rows(run_dir)
-    rows[1]["bleu"] = "n/a"
-    with open(broken / "leaderboard.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    with pytest.raises(RunDirError, match=r"leaderboard.csv:3: column bleu is not a number: 'n/a'"):
+    (broken / "results.json").write_text('{"schema_version": 1,\n"rows": [', encoding="utf-8")
+    with pytest.raises(RunDirError, match=r"results.json: invalid JSON .* at line 2"):
         load_run(broken)
-    (broken / "leaderboard.csv").write_bytes((run_dir / "leaderboard.csv").read_bytes())
-    (broken / "run.json").write_text('{"metrics": []}', encoding="utf-8")
-    with pytest.raises(RunDirError, match=r"run.json: 'metrics' must be a JSON object"):
+    data = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    (broken / "results.json").write_text(json.dumps({**data, "schema_version": 99}), encoding="utf-8")
+    with pytest.raises(RunDirError, match=r"schema_version 99, this mtqe reads 1"):
+        load_run(broken)
+    del data["rows"][1]["metrics"]["bleu"]["score"]
+    (broken / "results.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(RunDirError, match=r"results.json: not a valid mtqe results file \(KeyError: 'score'\)"):
+        load_run(broken)
+    (broken / "results.json").write_bytes((run_dir / "results.json").read_bytes())
+    (broken / "run.json").write_text('{"versions": []}', encoding="utf-8")
+    with pytest.raises(RunDirError, match=r"run.json: 'versions' must be a JSON object"):
         load_run(broken)
     assert mtqe_main(["report", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err

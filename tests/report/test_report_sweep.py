@@ -52,7 +52,7 @@ def test_report_on_an_unmerged_sweep_merges_it_first(sweep: Path, capsys: pytest
     assert [r.system for r in run.rows] == ["a", "b", "c", "d"]
     assert [r.status for r in run.rows] == ["ok", "ok", "ok", "error"]
     assert run.meta.jobs is not None and [j.status for j in run.meta.jobs] == ["finished"] * 3 + ["failed"]
-    assert run.metrics["chrf"].description  # from sweep.json's metric_info, not defaults
+    assert run.metrics["chrf"].description  # the merged results.json's metric_info
     assert "mtqe sweep report — doc ja→en" in page and "<h2>Jobs</h2>" in page
     assert 'class="status-error">failed: RuntimeError: CUDA out of memory' in page
     assert page.count("<svg") >= 4  # bar chart and segment distribution per metric
@@ -89,6 +89,11 @@ def test_an_older_merge_or_changed_job_list_is_merged_again(sweep: Path) -> None
     (sweep / "sweep.json").write_text(json.dumps({k: v for k, v in info.items() if k != "metric_info"}))
     assert merge_outdated(sweep) == "the merge was written by an older mtqe"
     (sweep / "sweep.json").write_text(json.dumps(info))
+    assert merge_outdated(sweep) is None
+    results = (sweep / "results.json").read_bytes()
+    (sweep / "results.json").unlink()  # a merge from before results.json
+    assert merge_outdated(sweep) == "the merge was written by an older mtqe"
+    (sweep / "results.json").write_bytes(results)
     shutil.rmtree(sweep / "2")
     assert merge_outdated(sweep) == "jobs were added or removed since the merge"
 

@@ -109,7 +109,7 @@ def test_mt_system_identity_does_not_convert(tiny_marian: Path, tmp_path: Path) 
 
 def test_ct2_system_configs_in_conf_validate() -> None:
     names = []
-    for path in sorted((REPO / "conf" / "system").glob("*-ct2.yaml")):
+    for path in sorted((REPO / "mtqe" / "conf" / "system").glob("*-ct2.yaml")):
         for name, node in OmegaConf.load(path).items():
             cfg = validate_system_config(str(name), node)
             assert isinstance(cfg, Ct2Config) and cfg.family in ("marian", "nllb", "m2m100")

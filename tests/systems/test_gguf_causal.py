@@ -21,20 +21,13 @@ from mtqe.errors import ConfigError, ModelUnavailableError, UnknownLanguageError
 from mtqe.systems.configs import BatchingConfig, GGUFConfig
 from mtqe.systems.devices import resolve_device, resolve_dtype
 from mtqe.systems.gemma_tokenizer import build_gemma_tokenizer, read_gguf_metadata
-from mtqe.systems.gguf_causal import (
-    EMBEDDED_MODEL,
-    GGUFCausalTranslator,
-    LoopRule,
-    clean_output,
-    cut_at_stop,
-    ends_in_loop,
-    language_name,
-    left_pad,
-    strip_padding,
-)
+from mtqe.systems.causal_generation import LoopRule, cut_at_stop, ends_in_loop, left_pad, strip_padding
+from mtqe.systems.gguf_causal import EMBEDDED_MODEL, GGUFCausalTranslator
+from mtqe.systems.prompting import first_line as clean_output
+from mtqe.systems.prompting import language_name
 
 # The real jpus-2022 Japanese text (byte for byte the shared seed 002_59b1b8599d62ebc0.txt).
-SEED_002 = Path(__file__).resolve().parents[2] / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
+SEED_002 = Path(__file__).resolve().parents[2] / "mtqe" / "references" / "texts" / "jpus-2022" / "ja-mofa.txt"
 JA_ZH_SHOTS = [
     {"source": "私は毎朝コーヒーを飲みます。", "target": "我每天早上喝咖啡。"},
     {"source": "東京は日本の首都です。", "target": "东京是日本的首都。"},
@@ -242,13 +235,13 @@ def test_identity_of_embedded_model_is_cheap_stable_and_complete(monkeypatch: py
 
 
 def test_identity_of_a_file_hashes_it_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mtqe.systems import gguf_causal
+    from mtqe.systems import gguf_files
 
     model_file = tmp_path / "model.gguf"
     model_file.write_bytes(b"GGUF not really a model")
     calls = []
-    real_hash = gguf_causal.sha256_file
-    monkeypatch.setattr(gguf_causal, "sha256_file", lambda path: calls.append(path) or real_hash(path))
+    real_hash = gguf_files.sha256_file
+    monkeypatch.setattr(gguf_files, "sha256_file", lambda path: calls.append(path) or real_hash(path))
     translator = GGUFCausalTranslator(cfg=make_cfg(str(model_file), device="cpu"))
     assert translator.identity()["gguf_sha256"] == hashlib.sha256(model_file.read_bytes()).hexdigest()
     translator.identity()
@@ -445,7 +438,7 @@ def test_prompts_beyond_the_context_are_counted_never_cut(tiny_gguf: Path, tmp_p
 
 # -- the real embedded model (slow) ----------------------------------------------------------
 
-SYSTEM_YAML = Path(__file__).resolve().parents[2] / "conf" / "system" / "gemma-3-270m.yaml"
+SYSTEM_YAML = Path(__file__).resolve().parents[2] / "mtqe" / "conf" / "system" / "gemma-3-270m.yaml"
 
 
 @pytest.fixture(scope="module")

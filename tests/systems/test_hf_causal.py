@@ -24,11 +24,12 @@ from mtqe.systems.cache import TranslationCache
 from mtqe.systems.configs import BatchingConfig, ChatCleaningConfig, HFCausalConfig
 from mtqe.systems.hf_causal import HFCausalTranslator, end_of_turn_token
 from mtqe.systems.mt_system import MTSystem
-from mtqe.systems.prompting import clean_chat_output, cut_at_stop_strings
+from mtqe.systems.causal_generation import cut_at_stop_strings
+from mtqe.systems.prompting import clean_chat_output
 from mtqe.systems.registry import build_system, validate_system_config
 from tests.tiny_models import CORPUS_EN, CORPUS_JA
 
-CONF_SYSTEM = Path(__file__).resolve().parents[2] / "conf" / "system"
+CONF_SYSTEM = Path(__file__).resolve().parents[2] / "mtqe" / "conf" / "system"
 SOURCES = [CORPUS_JA[0], CORPUS_JA[2], "山", "", CORPUS_JA[7] + CORPUS_JA[8], CORPUS_EN[1]]
 
 

@@ -17,7 +17,6 @@ from mtqe.systems.langcodes import (
     marian_language_tokens,
     marian_target_token,
     model_code,
-    normalize_lang,
     supported_languages,
 )
 
@@ -56,25 +55,14 @@ def test_tables_cover_the_common_languages() -> None:
     assert len(NLLB_CODES) >= 24 and len(MADLAD_CODES) >= 24 and len(MARIAN_TOKENS) >= 24
 
 
-@pytest.mark.parametrize(
-    ("given", "canonical"),
-    [
-        ("ja", "ja"),
-        ("JA", "ja"),
-        (" zh ", "zh"),
-        ("zh-CN", "zh"),
-        ("zh_Hans", "zh"),
-        ("zh-TW", "zh-Hant"),
-        ("zh_hant", "zh-Hant"),
-    ],
-)
-def test_normalize_lang(given: str, canonical: str) -> None:
-    assert normalize_lang(given) == canonical
-
-
 def test_aliases_reach_the_tables() -> None:
+    # Spellings are resolved by mtqe.languages (tests/test_languages.py) before the table.
     assert model_code("nllb", "zh-TW") == "zho_Hant"
+    assert model_code("nllb", "zh-hk") == "zho_Hant"
     assert model_code("nllb", "ZH_cn") == "zho_Hans"
+    assert model_code("nllb", "zh_Hans") == "zho_Hans"
+    assert model_code("m2m100", "jpn") == "ja"
+    assert marian_target_token("Chinese", [">>zho_Hans<<"]) == ">>zho_Hans<<"
 
 
 @pytest.mark.parametrize("family", ["nllb", "m2m100", "madlad", "marian"])

@@ -26,7 +26,7 @@ from mtqe.systems.mt_system import MTSystem
 from mtqe.systems.registry import SYSTEM_TYPES, build_system, validate_system_config
 
 types = set()
-for path in sorted(Path("conf/system").glob("*.yaml")):
+for path in sorted(Path("mtqe/conf/system").glob("*.yaml")):
     for name, node in yaml.safe_load(path.read_text(encoding="utf-8")).items():
         system = build_system(validate_system_config(name, node), cache=None)
         if isinstance(system, MTSystem):
@@ -71,7 +71,7 @@ from mtqe.systems.registry import build_system, validate_system_config
 
 identities = {}
 for name in ("opus-mt-tc-big-zh-ja", "qwen2.5-7b-instruct", "gemma-3-270m"):
-    path = Path("conf/system") / (name + ".yaml")
+    path = Path("mtqe/conf/system") / (name + ".yaml")
     node = yaml.safe_load(path.read_text(encoding="utf-8"))[name]
     node.pop("revision", None)  # a pinned hub revision would need the hub; the dtype is what matters
     translator = build_system(validate_system_config(name, node), cache=None).translator

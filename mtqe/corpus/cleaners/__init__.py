@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from mtqe.corpus.cleaners import markdown_repost, pdf_text, plain_paragraphs, rss_html, web_page_text
+from mtqe.corpus.cleaners import lines, markdown_repost, pdf_text, plain_paragraphs, rss_html, web_page_text
 from mtqe.corpus.model import Block, Removal
 from mtqe.registry import Registry, build_registry
 
@@ -37,6 +37,11 @@ CLEANERS: Registry[Cleaner] = build_registry(
                 "plain_paragraphs",
                 plain_paragraphs.clean,
                 "blank-line separated paragraphs, whitespace normalised; removes nothing",
+            ),
+            Cleaner(
+                "lines",
+                lines.clean,
+                "one segment per line (test sets); empty lines reported as removed",
             ),
             Cleaner(
                 "pdf_text",

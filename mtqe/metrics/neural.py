@@ -1,0 +1,502 @@
+"""Base of the neural metrics: one model family per subclass, everything else once.
+
+:class:`NeuralMetric` does what every model-based metric needs; a subclass (COMET in
+``comet_metric.py``; XCOMET, MetricX, CometKiwi or an LLM judge next) only says how to find
+and load its model, build its inputs and read its outputs (the hooks below).
+
+The base does:
+
+* **load once, lazily**: nothing loads before the first ``score()``; a load failure
+  (offline and not cached, missing file, refused checkpoint, no CUDA) is recorded once and
+  every call returns ``MetricResult.not_available`` with that reason and the remedy;
+* **work once**: model inputs (:data:`~mtqe.metrics.neural_batching.Key`) are de-duplicated
+  and memoised per instance (within a call, across systems, across reference streams), and
+  with a :class:`ScoreCache` across runs (key: checkpoint sha256 + package version +
+  precision + mode + texts, written per batch); what a checkpoint is (class, QE or not, max
+  tokens) is kept there too, so a re-run whose scores are all cached loads no model;
+* **batches** sorted by token length, longest first with the one short batch first
+  (``neural_batching.sorted_batches``), under ``torch.inference_mode`` and, for
+  ``precision: bf16|16``, ``torch.autocast``; a batch that runs out of CUDA memory is run as
+  two halves (``split_on_oom``, shared with the translators) and later batches use the
+  smaller size;
+* **truncation** counted per segment, **progress** advanced per segment as its inputs arrive.
+
+Hooks a subclass implements: :meth:`resolve_checkpoint`, :meth:`load_model`,
+:meth:`read_model`, :meth:`max_input_tokens`, :meth:`plan_inputs`, :meth:`token_lengths`,
+:meth:`encode_inputs`, :meth:`predict_batch`; and may override :meth:`is_truncated`,
+:meth:`checkpoint_hash`, :meth:`combine`, :meth:`cache_identity`, :meth:`result_details`,
+:meth:`signature_fields`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import threading
+import time
+from abc import abstractmethod
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from mtqe.errors import ConfigError, ModelUnavailableError
+from mtqe.metrics.base import Metric, MetricInput, MetricResult
+from mtqe.metrics.checkpoints import LoadFailure, checkpoint_sha256, hub_offline, model_label
+from mtqe.metrics.neural_batching import Key, OnScored, SegmentProgress, input_length, sorted_batches
+from mtqe.metrics.neural_types import (
+    PRECISIONS,
+    CheckpointFacts,
+    InputPlan,
+    LoadedModel,
+    ModelTraits,
+    NeuralConfig,
+    Unscorable,
+)
+from mtqe.metrics.score_cache import ScoreCache, score_key
+from mtqe.progress import NoProgress, Progress
+
+log = logging.getLogger(__name__)
+
+
+class NeuralMetric(Metric):
+    """A metric computed by a neural model; see the module docstring.
+
+    ``cfg`` is the metric's typed config (:class:`NeuralConfig` fields at least), ``cache``
+    an optional :class:`ScoreCache`. Bad config values raise :class:`ConfigError` here;
+    files, hub and CUDA are only looked at by the first ``score()``. A subclass sets ``info``
+    (:class:`MetricInfo`) in its ``__init__``.
+
+    Planned subclasses and the hooks they need: XCOMET (a COMET subclass; error spans would
+    come from ``predict_batch`` as extra per-input outputs next to the score), MetricX-24
+    (an mT5 regression model in a Hugging Face directory: ``resolve_checkpoint`` returns the
+    directory and :meth:`checkpoint_hash` fingerprints it; lower is better in its ``info``),
+    CometKiwi-23 (the COMET subclass as is) and an LLM judge (``encode_inputs`` builds the
+    prompts, ``predict_batch`` parses the ratings).
+    """
+
+    family: ClassVar[str]  # signature prefix and name in messages ("comet")
+    package: ClassVar[str]  # distribution whose version goes into signature and cache identity
+
+    def __init__(self, *, cfg: NeuralConfig, cache: ScoreCache | None = None) -> None:
+        precision = PRECISIONS.get(str(cfg.precision).strip().lower())
+        if precision is None:
+            raise ConfigError(f"metric.{cfg.name}.precision={cfg.precision!r}: use 32, bf16 (autocast) or 16")
+        if int(cfg.gpus) not in (0, 1):
+            raise ConfigError(
+                f"metric.{cfg.name}.gpus={cfg.gpus}: mtqe runs neural metrics in-process on the CPU (0) "
+                "or one GPU (1); multi-GPU scoring is not supported"
+            )
+        if int(cfg.batch_size) < 1:
+            raise ConfigError(f"metric.{cfg.name}.batch_size={cfg.batch_size}: must be at least 1")
+        if not str(cfg.model).strip():
+            raise ConfigError(f"metric.{cfg.name}.model is empty: give a hub id or a checkpoint path")
+        self.cfg = cfg
+        self.precision = precision
+        self.cache = cache
+        self._lock = threading.Lock()
+        self._loaded: LoadedModel | None = None
+        self._facts: CheckpointFacts | None = None  # from the score cache, model not loaded
+        self._failure: str | None = None
+        self._memo: dict[Key, tuple[float, bool]] = {}
+        self._cache_identities: dict[str, str] = {}  # mode -> identity hash in the ScoreCache
+        self._batch_cap = int(cfg.batch_size)  # lowered when a batch runs out of CUDA memory
+        self._oom_splits = 0
+
+    # ----------------------------------------------------------------- hooks
+
+    @abstractmethod
+    def resolve_checkpoint(self, offline: bool) -> Path:
+        """The local checkpoint file (downloaded if needed and allowed); raises LoadFailure."""
+
+    @abstractmethod
+    def load_model(self, checkpoint: Path, offline: bool) -> Any:
+        """The model on the CPU, from ``checkpoint`` (never running code from it); raises LoadFailure."""
+
+    @abstractmethod
+    def read_model(self, model: Any) -> tuple[ModelTraits, Mapping[str, Any]]:
+        """What the loaded model is, and family-specific facts kept in ``LoadedModel.extra``."""
+
+    @abstractmethod
+    def max_input_tokens(self, model: Any) -> int:
+        """The most tokens the model reads per sequence (longer inputs are truncated)."""
+
+    @abstractmethod
+    def plan_inputs(self, data: MetricInput, facts: CheckpointFacts) -> InputPlan | Unscorable:
+        """The model inputs of ``data``, or why this model cannot score it."""
+
+    @abstractmethod
+    def token_lengths(self, loaded: LoadedModel, texts: list[str]) -> dict[str, int]:
+        """Tokens of each text as the model's tokenizer counts them (specials included)."""
+
+    @abstractmethod
+    def encode_inputs(self, loaded: LoadedModel, batch: list[Key]) -> Any:
+        """Model-ready tensors of one batch, on ``loaded.device``."""
+
+    @abstractmethod
+    def predict_batch(self, loaded: LoadedModel, encoded: Any) -> list[float]:
+        """One score per input of the batch (runs under inference mode and autocast)."""
+
+    def checkpoint_hash(self, checkpoint: Path) -> str:
+        """Full sha256 of the checkpoint file (a directory-based model overrides this)."""
+        return checkpoint_sha256(checkpoint, self.cache)
+
+    def is_truncated(self, loaded: LoadedModel, key: Key, lengths: Mapping[str, int]) -> bool:
+        """Whether the model cuts any token of this input."""
+        limit = loaded.facts.max_positions
+        return any(lengths[t] > limit for t in key if t is not None)
+
+    def combine(self, per_stream: np.ndarray) -> np.ndarray:
+        """Segment scores from the (streams, segments) scores: the mean over reference streams."""
+        return per_stream.mean(axis=0)
+
+    def cache_identity(self, facts: CheckpointFacts, mode: str) -> dict[str, Any]:
+        """What a cached score was computed with: any change makes earlier rows misses."""
+        return {
+            "metric": self.family,
+            "model": self.model_label,
+            "checkpoint_sha256": facts.checkpoint_hash,
+            self.package: self.version(),
+            "precision": self.precision,
+            "mode": mode,
+        }
+
+    def result_details(self, plan: InputPlan, per_stream: np.ndarray, data: MetricInput) -> dict[str, Any]:
+        """Family-specific entries of ``MetricResult.details``."""
+        return {}
+
+    def signature_fields(self) -> list[str]:
+        """Family-specific signature fields, placed after ``refs``."""
+        return []
+
+    # ----------------------------------------------------------------- signature
+
+    def version(self) -> str:
+        try:
+            return metadata.version(self.package)
+        except metadata.PackageNotFoundError:
+            return "missing"
+
+    @property
+    def model_label(self) -> str:
+        """The model as shown in signatures: the hub id, or a local checkpoint's model dir name."""
+        return model_label(str(self.cfg.model))
+
+    def config_key(self, name: str) -> str:
+        return f"metric.{self.cfg.name}.{name}"
+
+    def _signature(self, *, refs: int | None = None, truncated: int | None = None) -> str:
+        facts = self._loaded.facts if self._loaded is not None else self._facts
+        parts = [
+            self.family,
+            f"model:{self.model_label}",
+            f"hash:{facts.checkpoint_hash[:12] if facts else 'unloaded'}",
+            f"version:{self.version()}",
+        ]
+        if refs is not None:
+            parts.append(f"refs:{refs}")
+        parts += [
+            *self.signature_fields(),
+            f"precision:{self.precision}",
+            f"bs:{int(self.cfg.batch_size)}",
+            f"device:{'cuda' if int(self.cfg.gpus) else 'cpu'}",
+        ]
+        if truncated is not None:
+            parts.append(f"trunc:{truncated}")
+        return "|".join(parts)
+
+    def signature(self) -> str:
+        """Cheap: loads nothing. The hash reads 'unloaded' until the first ``score()``;
+        ``refs`` and ``trunc`` appear in each result's signature."""
+        return self._signature()
+
+    # ----------------------------------------------------------------- loading
+
+    def _load(self) -> LoadedModel:
+        started = time.perf_counter()
+        offline = hub_offline()
+        checkpoint = self.resolve_checkpoint(offline)  # first: fails in milliseconds, imports no torch
+
+        import torch
+
+        if int(self.cfg.gpus) and not torch.cuda.is_available():
+            raise LoadFailure(
+                f"{self.config_key('gpus')}={self.cfg.gpus} but no CUDA device is visible; "
+                f"set {self.config_key('gpus')}=0 to run on the CPU"
+            )
+        digest = self.checkpoint_hash(checkpoint)
+        model = self.load_model(checkpoint, offline)
+        device = torch.device("cuda" if int(self.cfg.gpus) else "cpu")
+        model.to(device)
+        model.eval()
+        traits, extra = self.read_model(model)
+        facts = CheckpointFacts(
+            **vars(traits),
+            checkpoint=checkpoint,
+            checkpoint_hash=digest,
+            max_positions=int(self.max_input_tokens(model)),
+        )
+        return LoadedModel(
+            model=model, facts=facts, device=device, load_s=time.perf_counter() - started, extra=extra
+        )
+
+    def _ensure_loaded(self) -> tuple[LoadedModel | None, bool]:
+        """The loaded model (or None after a failure) and whether this call loaded it."""
+        with self._lock:
+            if self._loaded is not None or self._failure is not None:
+                return self._loaded, False
+            try:
+                self._loaded = self._load()
+            except LoadFailure as failure:
+                self._failure = str(failure)
+                log.warning("%s unavailable: %s", self.cfg.name, self._failure)
+                return None, True
+            facts = self._loaded.facts
+            if self.cache is not None:
+                self.cache.put_checkpoint_facts(
+                    facts.checkpoint_hash, {f: getattr(facts, f) for f in CheckpointFacts.CACHED_FIELDS}
+                )
+            log.info(
+                "%s: loaded %s (%s, sha256 %s) in %.1fs",
+                self.cfg.name,
+                facts.checkpoint,
+                facts.model_class,
+                facts.checkpoint_hash[:12],
+                self._loaded.load_s,
+            )
+            return self._loaded, True
+
+    def _ensure_facts(self) -> tuple[CheckpointFacts | None, bool]:
+        """The checkpoint's facts: from the loaded model, or from the score cache (model not
+        loaded) when this checkpoint was loaded before; (None, True) after a load failure.
+        The flag says whether this call loaded the model."""
+        with self._lock:
+            if self._loaded is not None:
+                return self._loaded.facts, False
+            if self._failure is not None:
+                return None, False
+            if self._facts is not None:
+                return self._facts, False
+            if self.cache is not None:
+                known = self._cached_facts()
+                if known is not None:
+                    self._facts = known
+                    return known, False
+        loaded, now = self._ensure_loaded()
+        return (loaded.facts if loaded is not None else None), now
+
+    def _cached_facts(self) -> CheckpointFacts | None:
+        try:
+            checkpoint = self.resolve_checkpoint(hub_offline())
+            digest = self.checkpoint_hash(checkpoint)
+        except (LoadFailure, OSError):
+            return None  # the load reports why
+        known = self.cache.checkpoint_facts(digest) if self.cache is not None else None
+        if known is None or not set(CheckpointFacts.CACHED_FIELDS) <= set(known):
+            return None
+        return CheckpointFacts(
+            checkpoint=checkpoint, checkpoint_hash=digest, **{f: known[f] for f in CheckpointFacts.CACHED_FIELDS}
+        )
+
+    def close(self) -> None:
+        """Release the model; a later ``score()`` loads it again. Scores stay memoised."""
+        with self._lock:
+            loaded, self._loaded = self._loaded, None
+            self._failure = None
+        if loaded is not None and loaded.device.type == "cuda":
+            import torch
+
+            del loaded
+            torch.cuda.empty_cache()
+
+    # ----------------------------------------------------------------- scoring
+
+    def score(self, data: MetricInput, *, progress: Progress | None = None) -> MetricResult:
+        """``progress`` advances by a segment once all its model inputs are scored (memo and
+        score cache first, then per model batch)."""
+        if not isinstance(data, MetricInput):
+            raise TypeError(f"{type(self).__name__}.score expects a MetricInput, got {type(data).__name__}")
+        started = time.perf_counter()
+        facts, loaded_now = self._ensure_facts()
+        if facts is None:
+            return MetricResult.not_available(self.cfg.name, self.signature(), self._failure or "")
+        plan = self.plan_inputs(data, facts)
+        if isinstance(plan, Unscorable):
+            return MetricResult.not_available(self.cfg.name, self._signature(refs=plan.refs), plan.reason)
+        unique = list(dict.fromkeys(k for row in plan.rows for k in row))
+        ticks = SegmentProgress(plan.rows, self._memo, progress or NoProgress())
+        had_model = self._loaded is not None
+        try:
+            scored, from_cache = self._fill(facts, unique, plan.mode, ticks.scored)
+        except ModelUnavailableError as exc:  # one input does not fit in GPU memory even alone
+            return MetricResult.not_available(self.cfg.name, self.signature(), str(exc))
+        except LoadFailure:  # some inputs were not cached and the model cannot load here
+            return MetricResult.not_available(self.cfg.name, self.signature(), self._failure or "")
+        if self._loaded is not None and not had_model:
+            loaded_now = True  # the facts were cached but some inputs were not: loaded for them
+        if self._loaded is not None:
+            facts = self._loaded.facts
+        return self._result(data, plan, facts, unique, scored, from_cache, loaded_now, started)
+
+    def _result(
+        self,
+        data: MetricInput,
+        plan: InputPlan,
+        facts: CheckpointFacts,
+        unique: list[Key],
+        scored: int,
+        from_cache: int,
+        loaded_now: bool,
+        started: float,
+    ) -> MetricResult:
+        per_stream = np.array([[self._memo[k][0] for k in row] for row in plan.rows], dtype=np.float64)
+        truncated_rows = np.array([[self._memo[k][1] for k in row] for row in plan.rows], dtype=bool)
+        segment = self.combine(per_stream)
+        truncated = int(truncated_rows.any(axis=0).sum())
+        details: dict[str, Any] = {
+            "model_class": facts.model_class,
+            "checkpoint_sha256": facts.checkpoint_hash,
+            "truncated": truncated,
+            "max_tokens": facts.max_positions,
+            "inputs": len(unique),
+            "scored": scored,
+            "cached": len(unique) - scored,
+            "from_score_cache": from_cache,
+            "seconds": round(time.perf_counter() - started, 3),
+            **self.result_details(plan, per_stream, data),
+        }
+        if self._oom_splits:
+            details["oom_splits"] = self._oom_splits
+            details["batch_size_used"] = self._batch_cap
+        if loaded_now and self._loaded is not None:
+            details["load_s"] = round(self._loaded.load_s, 3)
+        return MetricResult(
+            metric=self.cfg.name,
+            score=float(segment.mean()),
+            signature=self._signature(refs=plan.n_refs, truncated=truncated),
+            segment_scores=tuple(float(s) for s in segment),
+            stats=segment.reshape(-1, 1),
+            details=details,
+        )
+
+    def aggregate(self, rows: np.ndarray) -> float:
+        rows = np.asarray(rows, dtype=np.float64)
+        if rows.ndim != 2 or rows.shape[0] == 0:
+            raise ValueError(f"{type(self).__name__}.aggregate: expected (n>0, k) rows, got shape {rows.shape}")
+        return float(rows[:, 0].mean())
+
+    def aggregate_many(self, samples: np.ndarray) -> np.ndarray:
+        """``(n_batch, n_rows, k) -> (n_batch,)``: the same mean as :meth:`aggregate`."""
+        return np.asarray(samples, dtype=np.float64)[:, :, 0].mean(axis=1)
+
+    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
+        """``(m, k) -> (m,)`` from column sums of resampled rows: the mean score (mtqe.metrics.stats)."""
+        return np.asarray(sums, dtype=np.float64)[:, 0] / n_rows
+
+    # ----------------------------------------------------------------- internals
+
+    def _cache_identity(self, facts: CheckpointFacts, mode: str) -> str | None:
+        if self.cache is None:
+            return None
+        if mode not in self._cache_identities:
+            self._cache_identities[mode] = self.cache.register_identity(self.cache_identity(facts, mode))
+        return self._cache_identities[mode]
+
+    def _fill(self, facts: CheckpointFacts, unique: list[Key], mode: str, on_scored: OnScored) -> tuple[int, int]:
+        """Make sure every key is in the memo; returns (scored by the model, read from the cache).
+        ``on_scored(keys)`` is told of the keys read from the cache, then of each model batch."""
+        missing = [k for k in unique if k not in self._memo]
+        if not missing:
+            return 0, 0
+        ident = self._cache_identity(facts, mode)
+        from_cache = 0
+        if ident is not None and self.cache is not None:
+            cache_keys = {k: score_key(ident, k) for k in missing}
+            found = self.cache.get_many(list(cache_keys.values()))
+            hits = [k for k, ckey in cache_keys.items() if ckey in found]
+            for key in hits:
+                self._memo[key] = found[cache_keys[key]]
+            from_cache = len(hits)
+            missing = [k for k in missing if k not in self._memo]
+            if hits:
+                on_scored(hits)
+        if missing:
+            loaded, _ = self._ensure_loaded()
+            if loaded is None:
+                raise LoadFailure(self._failure or "")
+            self._run_model(loaded, missing, ident, on_scored)
+        return len(missing), from_cache
+
+    def _batches(self, loaded: LoadedModel, keys: list[Key]) -> tuple[list[list[Key]], dict[str, int]]:
+        """The batches of ``keys`` in running order, and the token length of every text."""
+        if not keys:
+            return [], {}
+        lengths = self.token_lengths(loaded, list(dict.fromkeys(t for k in keys for t in k if t is not None)))
+        return list(sorted_batches(keys, lengths, self._batch_cap)), lengths
+
+    def _autocast(self, device):
+        import torch
+
+        if self.precision == "bf16":
+            return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+        if self.precision == "16":
+            return torch.autocast(device_type=device.type, dtype=torch.float16)
+        return contextlib.nullcontext()
+
+    def _predict(self, loaded: LoadedModel, batch: list[Key]) -> list[float]:
+        import torch
+
+        with torch.inference_mode(), self._autocast(loaded.device):
+            scores = list(self.predict_batch(loaded, self.encode_inputs(loaded, batch)))
+        if len(scores) != len(batch):
+            raise RuntimeError(f"{self.family}: a batch of {len(batch)} inputs returned {len(scores)} scores")
+        return scores
+
+    def _on_split(self, half: int) -> None:
+        self._oom_splits += 1
+        self._batch_cap = min(self._batch_cap, half)
+
+    def _too_long(self, key: Key, lengths: Mapping[str, int]) -> str:
+        tokens = input_length(key, lengths)
+        return (
+            f"{self.family} ran out of GPU memory on a single input of {tokens} tokens; use "
+            f"{self.config_key('precision')}=bf16 or {self.config_key('gpus')}=0"
+        )
+
+    def _run_model(self, loaded: LoadedModel, keys: list[Key], ident: str | None, on_scored: OnScored) -> None:
+        from mtqe.systems.hf_common import split_on_oom
+
+        batches, lengths = self._batches(loaded, keys)
+        done = 0
+        while done < len(batches):
+            batch, cap = batches[done], self._batch_cap
+            scores = split_on_oom(
+                lambda items: self._predict(loaded, items),
+                batch,
+                device=loaded.device,
+                on_split=self._on_split,
+                single_failure=lambda key: self._too_long(key, lengths),
+            )
+            self._store(loaded, batch, scores, lengths, ident)
+            on_scored(batch)
+            done += 1
+            if self._batch_cap < cap:  # ran out of memory: the rest in smaller batches
+                rest = [k for b in batches[done:] for k in b]
+                batches = batches[:done] + list(sorted_batches(rest, lengths, self._batch_cap))
+
+    def _store(
+        self, loaded: LoadedModel, batch: list[Key], scores: list[float], lengths: Mapping[str, int], ident: str | None
+    ) -> None:
+        rows = []
+        for key, value in zip(batch, scores):
+            flag = self.is_truncated(loaded, key, lengths)
+            self._memo[key] = (float(value), flag)
+            if ident is not None:
+                rows.append((score_key(ident, key), float(value), flag))
+        if ident is not None and self.cache is not None:
+            self.cache.put_many(ident, rows)
+        if any(not math.isfinite(s) for s in scores):
+            log.warning("%s: non-finite scores in a batch (precision %s)", self.cfg.name, self.precision)

@@ -1,0 +1,105 @@
+"""A line-aligned test set from the seed document, scored with one `mtqe run` and no system YAML.
+
+Every score must equal sacrebleu's on the same lines: multi-reference for the systems, and
+leave-one-out for a human translation that is also a reference.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sacrebleu
+
+from mtqe.corpus.loader import load_parallel_document
+from mtqe.corpus.manifest import load_manifest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _drop(line: str, every: int) -> str:
+    return "".join(ch for i, ch in enumerate(line) if i % every != every - 1)
+
+
+@pytest.fixture(scope="module")
+def testset(tmp_path_factory):
+    """references/ copy with test set `tset`: humans H1 (community) and H2, three systems."""
+    root = tmp_path_factory.mktemp("testset")
+    refs = root / "references"
+    shutil.copytree(REPO / "mtqe" / "references", refs)
+    doc = load_parallel_document(load_manifest(refs), "jpus-2022", "ja", "zh", unit="sentence")
+    src = [s.source.replace("\n", " ") for s in doc.segments]
+    h1 = [s.targets["zh-community"].replace("\n", " ") for s in doc.segments]
+    texts = {
+        "src.ja": src,
+        "H1.zh": h1,
+        "H2.zh": [_drop(line, 7) for line in h1],
+        "Copy.zh": list(h1),
+        "Drop4th.zh": [_drop(line, 4) for line in h1],
+        "Gaps.zh": ["" if i % 9 == 0 else line for i, line in enumerate(h1)],
+    }
+    for name, lines in texts.items():
+        (root / name).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    n = len(src)
+    (root / "docs.tsv").write_text("".join(f"{'a' if i < n // 3 else 'b'}\tdoc{i // 20}\n" for i in range(n)), encoding="utf-8")
+    args = [sys.executable, "-m", "mtqe.cli", "corpus", "add-testset", "tset", "--references", str(refs),
+            "--src-lang", "ja", "--tgt-lang", "zh", "--source", str(root / "src.ja"),
+            "--human", f"H1={root / 'H1.zh'}", "--human", f"H2={root / 'H2.zh'}",
+            "--system", f"Copy={root / 'Copy.zh'}", "--system", f"Drop4th={root / 'Drop4th.zh'}",
+            "--system", f"Gaps={root / 'Gaps.zh'}", "--docs", str(root / "docs.tsv")]
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return root, refs, texts
+
+
+@pytest.fixture(scope="module")
+def run_dir(testset):
+    root, refs, _ = testset
+    out = root / "run"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mtqe.cli", "run", f"hydra.run.dir={out}", f"references_dir={refs}",
+         "documents=[tset]", "pair=ja-zh", "system=[]", "metric=[bleu,chrf,ter]", "use_cache=false",
+         "stats.baseline=Drop4th", "stats.bootstrap_samples=50", "stats.randomization_samples=50"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
+def _rows(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "leaderboard.csv", encoding="utf-8") as handle:
+        return {(r["system"], r.get("subset", "all")): r for r in csv.DictReader(handle)}
+
+
+def _sacrebleu(hyp, refs):
+    return {
+        "bleu": sacrebleu.BLEU(tokenize="zh").corpus_score(hyp, refs).score,
+        "chrf": sacrebleu.CHRF().corpus_score(hyp, refs).score,
+        "ter": sacrebleu.TER(asian_support=True, normalized=True).corpus_score(hyp, refs).score,  # mtqe: CJK target
+    }
+
+
+def test_every_line_is_scored_and_equals_sacrebleu(testset, run_dir):
+    _, _, texts = testset
+    rows = _rows(run_dir)
+    systems = {"Copy": "Copy.zh", "Drop4th": "Drop4th.zh", "Gaps": "Gaps.zh", "H1": "H1.zh", "H2": "H2.zh"}
+    assert {name for name, subset in rows if subset == "all"} == set(systems)
+    for name, file in systems.items():
+        row = rows[(name, "all")]
+        assert int(row["n_segments"]) == len(texts["src.ja"])
+        # leave-one-out: a human text is scored against the other human text only
+        refs = [texts[f] for f in ("H1.zh", "H2.zh") if f != file]
+        expected = _sacrebleu(texts[file], refs)
+        for metric, value in expected.items():
+            assert float(row[metric]) == pytest.approx(value, abs=5e-5), (name, metric)
+
+
+def test_empty_lines_are_counted_in_notes(run_dir):
+    row = _rows(run_dir)[("Gaps", "all")]
+    assert "empty" in row["notes"]
