@@ -22,6 +22,12 @@ class Diagnostic:
         return {"check": self.check, "severity": self.severity, "detail": self.detail,
                 "span": list(self.span) if self.span else None}
 
+    @staticmethod
+    def from_json(data: dict) -> "Diagnostic":
+        span = data.get("span")
+        return Diagnostic(str(data["check"]), str(data["severity"]), str(data["detail"]),
+                          (int(span[0]), int(span[1])) if span else None)
+
 
 @dataclass(frozen=True)
 class Segment:
