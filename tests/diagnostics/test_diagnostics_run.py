@@ -80,3 +80,12 @@ def test_diagnose_command_rewrites_the_views(run):
     done = _mtqe(["diagnose", str(out)])
     assert done.returncode == 0 and _leaderboard(out)["zh-injected"]["diag_omission"] == before
     assert "zh-injected" in done.stdout
+
+
+def test_report_html_shows_the_diagnostics(run):
+    out, _ = run
+    from mtqe.report.html import write_html_report
+
+    page = write_html_report(out).read_text(encoding="utf-8")
+    assert '<table class="diagnostics">' in page and 'class="diag-filter"' in page
+    assert 'data-checks="omission"' in page and 'li class="diag major" data-check="addition"' in page
