@@ -168,7 +168,8 @@ def _stage_subcommands() -> list:
     from mtqe.report.cli_collect import add_subcommand as add_collect
     from mtqe.corpus.cli_corpus import add_subcommand as add_corpus
     from mtqe.project_init import add_subcommand as add_init
-    return [add_report, add_collect, add_corpus, add_init]
+    from mtqe.diagnostics.cli import add_subcommand as add_diagnose
+    return [add_report, add_collect, add_corpus, add_init, add_diagnose]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -83,6 +83,11 @@ class RunConfig:
     )
     use_cache: bool = True
     stats: StatsConfig = field(default_factory=StatsConfig)
+    diagnostics: bool = field(
+        default=True,
+        metadata={"help": "run the reference-free checks (omission, addition, number, entity, language, "
+                  "repetition, length) on every output: docs/diagnostics.md"},
+    )
     quiet: bool = False
     allow_partial: bool = field(
         default=False,

@@ -264,24 +264,47 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
             metric.close()
     timings["score_s"] = time.perf_counter() - t0
     _report_unavailable(scored, reporter)
+    texts = tuple(_document_texts(d) for d in docs)
+    if plan.run.diagnostics:
+        t0 = time.perf_counter()
+        scored = _diagnose(scored, texts, embedder, reporter)
+        timings["diagnostics_s"] = time.perf_counter() - t0
     return RunResult(
         rows=tuple(scored),
         metric_names=tuple(metrics),
         metric_info={n: m.info for n, m in metrics.items()},
         baseline=plan.run.stats.baseline,
-        texts=tuple(
-            DocumentTexts(
-                document=d.document, src_lang=d.src_lang, tgt_lang=d.tgt_lang,
-                segment_ids=tuple(s.seg_id for s in d.segments), sources=tuple(d.sources),
-                references={r: tuple(d.target_segments(r)) for r in d.targets},
-            )
-            for d in docs
-        ),
+        texts=texts,
         timings=timings,
         warnings=list(plan.warnings) + prepared.warnings,
         facts={"cache_dir": str(plan.cache_dir) if plan.cache_dir else None, "alignment": prepared.facts,
                "system_settings_by_type": plan.type_settings},
     )
+
+
+def _document_texts(d: ParallelDocument) -> DocumentTexts:
+    line_info = any(s.doc_id or s.domain for s in d.segments)
+    return DocumentTexts(
+        document=d.document, src_lang=d.src_lang, tgt_lang=d.tgt_lang,
+        segment_ids=tuple(s.seg_id for s in d.segments), sources=tuple(d.sources),
+        references={r: tuple(d.target_segments(r)) for r in d.targets},
+        doc_ids=tuple(s.doc_id for s in d.segments) if line_info else (),
+        domains=tuple(s.domain for s in d.segments) if line_info else (),
+    )
+
+
+def _diagnose(rows: list[SystemResult], texts, embedder, reporter: Reporter) -> list[SystemResult]:
+    """The reference-free checks of mtqe.diagnostics on every output (docs/diagnostics.md)."""
+    from mtqe.diagnostics.rows import diagnose_rows
+
+    label = "diagnostics"
+    total = sum(r.n_segments for r in rows if r.output is not None)
+    tick = reporter.progress(label, total)
+    tick.start(total)
+    try:
+        return diagnose_rows(rows, {t.key: t for t in texts}, embedder=embedder, advance=tick.advance)
+    finally:
+        reporter.done(label)
 
 
 def _with_exclusion_note(row: SystemResult, excluded: Mapping[str, Any], unit: str) -> SystemResult:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from mtqe.diagnostics.model import Diagnostic
 from mtqe.errors import MtqeError
 from mtqe.metrics.base import MetricInfo, MetricResult
 from mtqe.metrics.stats import ConfidenceInterval, PairedTestResult
@@ -65,11 +66,14 @@ class SystemResult:
     # Notes of the paired tests and clusters: kept apart, because a sweep merge recomputes them.
     significance_notes: tuple[str, ...] = ()
     error: str | None = None
+    # Per segment, the diagnostics checks' findings (mtqe.diagnostics); empty when not run.
+    diagnostics: tuple[tuple[Diagnostic, ...], ...] = ()
 
     def __post_init__(self) -> None:
         _freeze(
             self, references=tuple(self.references), notes=tuple(self.notes),
             significance_notes=tuple(self.significance_notes), metrics=frozen_map(self.metrics),
+            diagnostics=tuple(tuple(d) for d in self.diagnostics),
             intervals=frozen_map(self.intervals), ranks=frozen_map(self.ranks),
             paired=frozen_map({m: frozen_map(tests) for m, tests in (self.paired or {}).items()}),
         )
@@ -93,10 +97,14 @@ class DocumentTexts:
     segment_ids: tuple[str, ...]
     sources: tuple[str, ...]
     references: Mapping[str, tuple[str, ...]]  # reference text id -> one segment per segment id
+    # Line-aligned test sets: per segment its document id and domain (empty tuples otherwise).
+    doc_ids: tuple[str | None, ...] = ()
+    domains: tuple[str | None, ...] = ()
 
     def __post_init__(self) -> None:
         _freeze(self, segment_ids=tuple(self.segment_ids), sources=tuple(self.sources),
-                references=frozen_map({k: tuple(v) for k, v in self.references.items()}))
+                references=frozen_map({k: tuple(v) for k, v in self.references.items()}),
+                doc_ids=tuple(self.doc_ids), domains=tuple(self.domains))
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -179,7 +187,8 @@ class RunResult:
 def _texts_json(t: DocumentTexts) -> dict[str, Any]:
     return {"document": t.document, "src_lang": t.src_lang, "tgt_lang": t.tgt_lang,
             "segment_ids": list(t.segment_ids), "sources": list(t.sources),
-            "references": {k: list(v) for k, v in t.references.items()}}
+            "references": {k: list(v) for k, v in t.references.items()},
+            "doc_ids": list(t.doc_ids), "domains": list(t.domains)}
 
 
 def _row_json(row: SystemResult) -> dict[str, Any]:
@@ -192,7 +201,9 @@ def _row_json(row: SystemResult) -> dict[str, Any]:
         "output": None if out is None else {
             "system": out.system, "hypotheses": list(out.hypotheses), "kind": out.kind, "text_id": out.text_id,
             "stats": to_plain(out.stats), "notes": list(out.notes),
+            "segment_flags": [sorted(f) for f in out.segment_flags],
         },
+        "diagnostics": [[d.to_json() for d in per_segment] for per_segment in row.diagnostics],
         "metrics": {
             name: {
                 "score": res.score, "signature": res.signature, "unavailable": res.unavailable,
@@ -232,7 +243,9 @@ def _row_from(data: Mapping[str, Any]) -> SystemResult:
         output=None if out is None else SystemOutput(
             system=out["system"], hypotheses=tuple(out["hypotheses"]), kind=out["kind"], text_id=out["text_id"],
             stats=frozen_map(out["stats"]), notes=tuple(out["notes"]),
+            segment_flags=tuple(frozenset(f) for f in out.get("segment_flags") or ()),
         ),
+        diagnostics=tuple(tuple(Diagnostic.from_json(d) for d in seg) for seg in data.get("diagnostics") or ()),
         metrics=metrics, intervals=intervals, paired=paired, ranks=ranks,
     )
 

@@ -82,8 +82,10 @@ def load_parallel_document(
         spec.text_id: align_units(source, load_clean_text(spec, max_bytes=max_text_bytes), unit=unit, coverage=spec.coverage, embedder=embedder)
         for spec in targets
     }
+    evaluated = frozenset(s.text_id for s in targets if s.has_role("existing") and not s.has_role("reference"))
     built = build_segments(
-        alignments, unit=unit, src_lang=source_spec.lang, tgt_lang=targets[0].lang, low_confidence=low_confidence
+        alignments, unit=unit, src_lang=source_spec.lang, tgt_lang=targets[0].lang, low_confidence=low_confidence,
+        evaluated=evaluated,
     )
     if not built.segments:
         raise AlignmentError(

@@ -143,6 +143,9 @@ class AlignedSegment:
     # (1.0 for the strict 1:1 paragraph check), and each target's link shape ("1-1", "2-1", …).
     confidence: float = 1.0
     shapes: Mapping[str, str] = field(default_factory=dict)
+    # Per text evaluated as a system: "omission" (it has no counterpart here: empty hypothesis) and
+    # "addition" (its text with no source was attached here). See corpus/align/scoring_segments.py.
+    flags: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Line-aligned test sets: the document id and domain of this line (WMT .docs), if known.
     doc_id: str | None = None
     domain: str | None = None

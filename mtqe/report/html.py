@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from mtqe.diagnostics.registry import DIAGNOSTIC_NAMES
 from mtqe.io import atomic_write_text
 from mtqe.report.charts import Bar, bar_chart_svg, colour_for, distribution_svg
 from mtqe.report.diff import char_diff_html
@@ -131,12 +132,37 @@ def _group_section(run: RunData, group: Group, gid: str, compare: tuple[str, str
         f"<h2>{_e(group.document)} · {_e(group.src_lang)} → {_e(group.tgt_lang)}</h2>",
         "<h3>Leaderboard</h3>",
         _leaderboard(run, group, gid),
+        _diagnostics_table(group),
         "<h3>Scores by metric</h3>",
         *(_metric_charts(run, group, m, colours, f"{gid}-{k}") for k, m in enumerate(run.metric_names)),
         "<h3>Segments</h3>",
         _segment_view(run, group, gid, colours, compare),
         "</section>",
     ])
+
+
+def _diagnostics_table(group: Group) -> str:
+    """Segments flagged per diagnostic and system (reference-free checks, docs/diagnostics.md)."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in group.rows:
+        records = group.segments.get(row.system) or ()
+        if any(r.diagnostics for r in records) or records:
+            per = counts.setdefault(row.system, {})
+            for record in records:
+                for check in {d["check"] for d in record.diagnostics}:
+                    per[check] = per.get(check, 0) + 1
+    if not counts:
+        return ""
+    names = [n for n in DIAGNOSTIC_NAMES]
+    head = "".join(f"<th>{_e(n)}</th>" for n in names)
+    body = "".join(
+        f"<tr><th>{_e(system)}</th>" + "".join(
+            f'<td class="num{" flagged" if per.get(n) else ""}">{per.get(n, 0)}</td>' for n in names) + "</tr>"
+        for system, per in counts.items()
+    )
+    return ('<h3>Diagnostics</h3><p class="note">Segments flagged per check, without a reference '
+            "(docs/diagnostics.md). Filter the segment view below by a check to read them.</p>"
+            f'<table class="diagnostics"><tr><th>system</th>{head}</tr>{body}</table>')
 
 
 def _leaderboard(run: RunData, group: Group, gid: str) -> str:
@@ -345,7 +371,10 @@ def _default_comparison(run: RunData, scores: dict[str, dict[str, list[float | N
 def _controls(run: RunData, scores: dict[str, dict[str, list[float | None]]], systems: list[str],
               choice: _Comparison | None) -> str:
     toggle = ('<label><input type="checkbox" class="show-del" checked> show reference text missing from an '
-              "output (<del>struck through</del>; <ins>underlined</ins>: in the output, not in the reference)</label>")
+              "output (<del>struck through</del>; <ins>underlined</ins>: in the output, not in the reference)</label>"
+              ' <label>show segments flagged by <select class="diag-filter"><option value="">(any or none)</option>'
+              + "".join(f'<option value="{_e(n)}">{_e(n)}</option>' for n in DIAGNOSTIC_NAMES)
+              + "</select></label>")
     if choice is None:
         return f'<div class="controls">{toggle}</div>'
     metrics = [m for m in run.metric_names if scores[m]]
@@ -380,7 +409,7 @@ def _segments_table(run: RunData, group: Group, slots: list[SegmentSlot], system
         rows = [('class="ref"', (f'<td class="label">reference<br><b>{_e(ref_id)}</b></td>'
                                  f'<td class="text" lang="{_e(group.tgt_lang)}">{_e(text)}</td><td></td>'))
                 for ref_id, text in slot.references.items()]
-        rows += [(f'class="sys" data-system="{_e(s)}"',
+        rows += [(f'class="sys" data-system="{_e(s)}" data-checks="{_e(_checks_of(slot.outputs.get(s)))}"',
                   _system_cells(run, group, s, slot.outputs.get(s), colours[s])) for s in systems]
         span = len(rows)
         shared = (f'<th class="seg-id" rowspan="{span}" scope="rowgroup">{_e(slot.segment)}'
@@ -392,10 +421,40 @@ def _segments_table(run: RunData, group: Group, slots: list[SegmentSlot], system
     return f'<div class="scroll"><table class="segments">{head}{"".join(bodies)}</table></div>'
 
 
+def _checks_of(rec: SegmentRecord | None) -> str:
+    return " ".join(sorted({d["check"] for d in rec.diagnostics})) if rec is not None else ""
+
+
+def _diagnostic_badges(rec: SegmentRecord) -> str:
+    if not rec.diagnostics:
+        return ""
+    items = []
+    for d in rec.diagnostics:
+        span = d.get("span")
+        quoted = f" «{_e(rec.hypothesis[span[0]:span[1]])}»" if span else ""
+        items.append(f'<li class="diag {_e(d["severity"])}" data-check="{_e(d["check"])}">'
+                     f'<b>{_e(d["check"])}</b> ({_e(d["severity"])}): {_e(d["detail"])}{quoted}</li>')
+    return f'<ul class="diags">{"".join(items)}</ul>'
+
+
+def _marked(text: str, diagnostics: tuple[dict, ...]) -> str:
+    """The hypothesis with the flagged spans in <mark> (spans that overlap are merged)."""
+    spans = sorted((d["span"][0], d["span"][1]) for d in diagnostics if d.get("span"))
+    out, pos = [], 0
+    for start, end in spans:
+        start = max(start, pos)
+        if start >= end:
+            continue
+        out += [_e(text[pos:start]), f"<mark>{_e(text[start:end])}</mark>"]
+        pos = end
+    return "".join(out) + _e(text[pos:])
+
+
 def _system_cells(run: RunData, group: Group, system: str, rec: SegmentRecord | None, colour: str) -> str:
     label = f'<td class="label"><span class="dot" style="background:{colour}"></span><b>{_e(system)}</b></td>'
     if rec is None:
         return f'{label}<td class="text">(no output for this segment)</td><td></td>'
+    diff = None
     if rec.references:
         # The first of the references this system was scored against (leave-one-out may
         # exclude its own text), so the highlighting matches what the metrics saw.
@@ -405,9 +464,11 @@ def _system_cells(run: RunData, group: Group, system: str, rec: SegmentRecord | 
         title = f"differences against {ref_id}" if diff is not None else "too long to highlight differences"
     else:
         text, title = _e(rec.hypothesis), "no reference for this system (nothing to compare against)"
+    if any(d.get("span") for d in rec.diagnostics) and (not rec.references or diff is None):
+        text = _marked(rec.hypothesis, rec.diagnostics)  # flagged spans; the diff view quotes them below
     scores = "<br>".join(f"{_e(m)} {_e(_fmt_opt(rec.scores.get(m)))}" for m in run.metric_names)
-    return (f'{label}<td class="text hyp" lang="{_e(group.tgt_lang)}" title="{_e(title)}">{text}</td>'
-            f'<td class="num scores">{scores}</td>')
+    return (f'{label}<td class="text hyp" lang="{_e(group.tgt_lang)}" title="{_e(title)}">{text}'
+            f'{_diagnostic_badges(rec)}</td><td class="num scores">{scores}</td>')
 
 
 def _delta(scores: dict[str, dict[str, list[float | None]]], choice: _Comparison | None, i: int) -> float | None:
@@ -535,6 +596,11 @@ tr.sys[data-role="B"] .label b::after { content: " (B)"; color: #d62728; }
 ins { background: #d4f7d4; text-decoration: underline #2a8a2a; }
 del { background: #fbdada; color: #8a1f1f; }
 .hide-del del { display: none; }
+ul.diags { margin: .3em 0 0; padding-left: 1.2em; font-size: .85em; }
+li.diag.major { color: #b00020; }
+li.diag.minor { color: #8a6d00; }
+td.hyp mark { background: #ffe08a; }
+table.diagnostics td.flagged { background: #fde8e8; font-weight: bold; }
 .scores { font-size: .8rem; }
 """
 
@@ -566,6 +632,18 @@ JS = r"""
     var toggle = view.querySelector("input.show-del");
     if (toggle) {
       toggle.addEventListener("change", function () { view.classList.toggle("hide-del", !toggle.checked); });
+    }
+    var diagFilter = view.querySelector("select.diag-filter");
+    if (diagFilter) {
+      diagFilter.addEventListener("change", function () {
+        var want = diagFilter.value;
+        view.querySelectorAll("table.segments tbody").forEach(function (body) {
+          var hit = !want || Array.prototype.some.call(body.querySelectorAll("tr.sys"), function (tr) {
+            return (" " + tr.getAttribute("data-checks") + " ").indexOf(" " + want + " ") >= 0;
+          });
+          body.style.display = hit ? "" : "none";
+        });
+      });
     }
     var dataNode = view.querySelector("script.segment-scores");
     var metric = view.querySelector("select.metric");

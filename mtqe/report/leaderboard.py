@@ -13,6 +13,8 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
+from mtqe.diagnostics.registry import DIAGNOSTIC_NAMES
+from mtqe.diagnostics.run import flagged_counts
 from mtqe.io import atomic_write_text, path_under
 from mtqe.report.escape import csv_cell
 from mtqe.results import RunResult, SystemResult
@@ -22,13 +24,15 @@ FIXED_COLUMNS = [
     "references", "baseline",
 ]
 METRIC_SUFFIXES = ["", "_ci_low", "_ci_high", "_rank", "_p_bootstrap", "_p_randomization", "_signature"]
+# Reference-free diagnostics: segments flagged per diagnostic, and the share with a major finding.
+DIAGNOSTIC_COLUMNS = [f"diag_{name}" for name in DIAGNOSTIC_NAMES] + ["diag_major_share"]
 TRAILING_COLUMNS = ["notes", "error"]
 NOTE_SEPARATOR = " | "
 
 
 def columns(metric_names: Sequence[str]) -> list[str]:
     metric_cols = [f"{m}{suffix}" for m in metric_names for suffix in METRIC_SUFFIXES]
-    return FIXED_COLUMNS + metric_cols + TRAILING_COLUMNS
+    return FIXED_COLUMNS + metric_cols + DIAGNOSTIC_COLUMNS + TRAILING_COLUMNS
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -47,7 +51,19 @@ def row_notes(row: SystemResult, metric_names: Sequence[str]) -> list[str]:
             notes.append(f"{name}: {result.unavailable}")
     if row.status != "ok":
         notes.append("no output: see error")
+    elif not row.diagnostics:
+        notes.append("diagnostics: not run (diagnostics=false)")
     return notes
+
+
+def diagnostic_cells(row: SystemResult) -> dict[str, str]:
+    """``diag_<name>``: segments flagged; ``diag_major_share``: share of segments with a major finding."""
+    if not row.diagnostics:
+        return {column: "" for column in DIAGNOSTIC_COLUMNS}
+    cells = {f"diag_{name}": str(count) for name, count in flagged_counts(row.diagnostics).items()}
+    major = sum(any(d.severity == "major" for d in seg) for seg in row.diagnostics)
+    cells["diag_major_share"] = _fmt(major / len(row.diagnostics))
+    return cells
 
 
 def row_cells(row: SystemResult, metric_names: Sequence[str], baseline: str) -> dict[str, str]:
@@ -71,6 +87,7 @@ def row_cells(row: SystemResult, metric_names: Sequence[str], baseline: str) -> 
             paired["randomization"].p_value if "randomization" in paired else None
         )
         cells[f"{name}_signature"] = result.signature if result else ""
+    cells.update(diagnostic_cells(row))
     cells["notes"] = NOTE_SEPARATOR.join(row_notes(row, metric_names))
     cells["error"] = row.error or ""
     return cells

@@ -72,6 +72,9 @@ class SegmentRecord:
     hypothesis: str
     references: dict[str, str]  # reference id -> text, in the order the run scored them
     scores: dict[str, float | None]
+    diagnostics: tuple[dict, ...] = ()  # {"check", "severity", "detail", "span"} (docs/diagnostics.md)
+    doc_id: str | None = None
+    domain: str | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,9 @@ def _metric_cell(row: SystemResult, m: str) -> MetricCell:
 
 
 def _segment_record(seg: Mapping[str, Any]) -> SegmentRecord:
-    return SegmentRecord(**{k: v for k, v in seg.items() if k != "stats"})
+    fields = {k: v for k, v in seg.items() if k != "stats"}
+    fields["diagnostics"] = tuple(fields.get("diagnostics") or ())
+    return SegmentRecord(**fields)
 
 
 # --------------------------------------------------------------------------- run.json, sweep.json

@@ -27,6 +27,7 @@ def segment_rows(result: RunResult) -> list[dict[str, Any]]:
                 "index": i,
                 "source": texts.sources[i],
                 "hypothesis": hyp,
+                **({"doc_id": texts.doc_ids[i], "domain": texts.domains[i]} if texts.doc_ids else {}),
                 "references": {r: texts.references[r][i] for r in row.references},
                 "scores": {
                     name: (res.segment_scores[i] if res.segment_scores is not None else None)
@@ -38,6 +39,8 @@ def segment_rows(result: RunResult) -> list[dict[str, Any]]:
                     name: (res.stats[i].tolist() if res.stats is not None else None)
                     for name, res in row.metrics.items()
                 },
+                # Reference-free findings (docs/diagnostics.md); [] when clean or not run.
+                "diagnostics": [d.to_json() for d in row.diagnostics[i]] if row.diagnostics else [],
             })
     return rows
 

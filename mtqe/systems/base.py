@@ -30,6 +30,9 @@ class SystemOutput:
     text_id: str | None = None  # the manifest text id for kind "existing"
     stats: Mapping[str, Any] = field(default_factory=dict)  # timings, cache hits, truncations
     notes: tuple[str, ...] = ()
+    # Per segment, what the alignment knows of an existing text there ("omission", "addition",
+    # "extra_units"); empty for MT output. Read by mtqe.diagnostics.
+    segment_flags: tuple[frozenset[str], ...] = ()
 
 
 class Translator(ABC):

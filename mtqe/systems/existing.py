@@ -30,4 +30,8 @@ class ExistingTranslationSystem(System):
         if progress is not None:
             progress.start(len(hyps))
             progress.advance(len(hyps))
-        return SystemOutput(system=self.name, hypotheses=hyps, kind=self.kind, text_id=self.cfg.text)
+        flags = tuple(s.flags.get(self.cfg.text, frozenset()) for s in doc.segments)
+        return SystemOutput(
+            system=self.name, hypotheses=hyps, kind=self.kind, text_id=self.cfg.text,
+            segment_flags=flags if any(flags) else (),
+        )

@@ -13,13 +13,18 @@ What is not scored is never silently gone; it becomes an :class:`AlignmentNote`:
   (nothing to compare with);
 * a segment that some target covers only in part → kept with confidence 0, ``partial``;
 * target units with no source (0-1 links) → ``target_only``, not scored;
+* for a text that is evaluated as a system and is not a reference (``evaluated``), what it
+  leaves out is its omission and what it adds its addition: a segment it does not cover is
+  kept with an empty hypothesis and the flag ``omission`` (for that text only), and its
+  target-only units are appended to the neighbouring segment's hypothesis with the flag
+  ``addition``, so precision-based metrics see them;
 * a kept segment with confidence below the threshold → ``low_confidence`` (kept; the pipeline
   drops it when the run says ``exclude_low_confidence: true``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 from mtqe.corpus.align.units import Unit, UnitAlignment
@@ -47,8 +52,12 @@ def build_segments(
     src_lang: str,
     tgt_lang: str,
     low_confidence: float,
+    evaluated: frozenset[str] = frozenset(),
 ) -> BuiltSegments:
-    """Merge the per-target alignments (same source units) into segments and notes."""
+    """Merge the per-target alignments (same source units) into segments and notes.
+
+    ``evaluated``: text ids read as systems only (role ``existing`` without ``reference``).
+    """
     if not alignments:
         return BuiltSegments((), ())
     src_units = next(iter(alignments.values())).src
@@ -56,6 +65,8 @@ def build_segments(
     notes: list[AlignmentNote] = []
     segments: list[AlignedSegment] = []
     per_block: dict[int, int] = {}
+    positions: list[dict[str, list[int]]] = []  # per kept segment: text id -> its target unit indices
+    flags: list[dict[str, set[str]]] = []
     for start, end in zip(cuts, cuts[1:]):
         first = src_units[start]
         seg_id = unit_id(first, unit, per_block.get(first.block, 0))
@@ -66,20 +77,31 @@ def build_segments(
         confidence = 1.0
         dropped = False
         pending: list[AlignmentNote] = []
+        seg_positions: dict[str, list[int]] = {}
+        seg_flags: dict[str, set[str]] = {}
         for text_id, alignment in alignments.items():
             links = [l for l in alignment.links if l.src_indices and start <= l.src_indices[0] < end]
             matched = [l for l in links if l.tgt_indices]
             if not matched:
                 notes.append(AlignmentNote("uncovered", text_id, seg_id, min(l.confidence for l in links), source=source))
-                dropped = True
+                if text_id in evaluated:  # the text's own omission: scored as an empty hypothesis
+                    targets[text_id], shapes[text_id] = "", f"{end - start}-0"
+                    seg_flags[text_id] = {"omission"}
+                else:
+                    dropped = True
                 continue
             tgt_positions = [j for l in matched for j in l.tgt_indices]
+            seg_positions[text_id] = tgt_positions
+            if text_id in evaluated and len(tgt_positions) > end - start:
+                seg_flags.setdefault(text_id, set()).add("extra_units")  # evidence for the addition check
             targets[text_id] = _join([alignment.tgt[j].text for j in tgt_positions], unit, tgt_lang)
             shapes[text_id] = f"{end - start}-{len(tgt_positions)}"
             link_confidence = min(l.confidence for l in matched)
             if len(matched) < len(links):
                 pending.append(AlignmentNote("partial", text_id, seg_id, 0.0, source=source, target=targets[text_id]))
                 link_confidence = 0.0
+                if text_id in evaluated:
+                    seg_flags.setdefault(text_id, set()).add("omission")
             elif link_confidence < low_confidence:
                 pending.append(AlignmentNote(
                     "low_confidence", text_id, seg_id, link_confidence, source=source, target=targets[text_id]
@@ -90,9 +112,43 @@ def build_segments(
         # Notes of a dropped segment would be noise: "uncovered" already says it all.
         notes += pending
         segments.append(AlignedSegment(seg_id, first.kind, source, targets, confidence=confidence, shapes=shapes))
+        positions.append(seg_positions)
+        flags.append(seg_flags)
     for text_id, alignment in alignments.items():
         notes += _target_only(text_id, alignment, unit, tgt_lang)
+    for text_id in evaluated & set(alignments):
+        _attach_additions(segments, positions, flags, text_id, alignments[text_id], unit, tgt_lang)
+    segments = [
+        replace(seg, flags={t: frozenset(f) for t, f in seg_flags.items()}) if seg_flags else seg
+        for seg, seg_flags in zip(segments, flags)
+    ]
     return BuiltSegments(tuple(segments), tuple(notes))
+
+
+def _attach_additions(
+    segments: list[AlignedSegment],
+    positions: list[dict[str, list[int]]],
+    flags: list[dict[str, set[str]]],
+    text_id: str,
+    alignment: UnitAlignment,
+    unit: str,
+    tgt_lang: str,
+) -> None:
+    """Append each target-only run of ``text_id`` to the segment holding the target unit before it
+    (or prepend it to the one after, at the start), flagged ``addition``."""
+    for link in alignment.links:
+        if link.src_indices or not link.tgt_indices or not segments:
+            continue
+        first, added = link.tgt_indices[0], _join([alignment.tgt[j].text for j in link.tgt_indices], unit, tgt_lang)
+        before = [i for i, p in enumerate(positions) if p.get(text_id) and max(p[text_id]) < first]
+        index = before[-1] if before else next(
+            (i for i, p in enumerate(positions) if p.get(text_id)), 0
+        )
+        current = segments[index].targets.get(text_id, "")
+        joined = [current, added] if before else [added, current]
+        text = _join([t for t in joined if t], unit, tgt_lang)
+        segments[index] = replace(segments[index], targets={**segments[index].targets, text_id: text})
+        flags[index].setdefault(text_id, set()).add("addition")
 
 
 def _common_cuts(alignments: Mapping[str, UnitAlignment], n_src: int) -> list[int]:
