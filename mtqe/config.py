@@ -107,6 +107,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         check_choice(self, "unit", UNITS)
         check_choice(self, "align_embeddings", EMBEDDING_CHOICES)
+        check_at_least(self, "max_text_bytes", 1)
 
 
 def register_configs(cs: ConfigStore | None = None) -> None:
