@@ -26,7 +26,7 @@ from mtqe.systems.configs import BatchingConfig, HFSeq2SeqConfig
 from mtqe.systems.registry import SYSTEM_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
-CONF = ROOT / "conf"
+CONF = ROOT / "mtqe" / "conf"
 # ja→en: a seq2seq system (hf_seq2seq and ctranslate2) whose model is a hub id, resolved lazily.
 JA_EN = ["pair=ja-en", "system=[opus-mt-ja-en,opus-mt-ja-en-ct2]", "metric=[chrf]",
          "stats.baseline=opus-mt-ja-en", "cache_dir=/tmp/mtqe-test-cache"]

@@ -70,8 +70,10 @@ class ScoreCache(SQLiteStore):
 
     schema = _SCHEMA
 
-    def __init__(self, path: Path, *, busy_timeout_s: float = 60.0) -> None:
-        super().__init__(path, busy_timeout_s=busy_timeout_s)
+    def __init__(self, path: Path, *, busy_timeout_s: float = 60.0, read_only: bool = False) -> None:
+        super().__init__(path, busy_timeout_s=busy_timeout_s, read_only=read_only)
+        if read_only:  # `mtqe cache stats`: no migration, nothing written
+            return
         with closing(self._connect()) as conn, conn:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(segment_scores)")}
             if "checksum" not in columns:  # a file from before checksums: its rows become misses

@@ -150,10 +150,8 @@ class GGUFCausalTranslator(TorchTranslator):
         self._stats = _Stats()
 
     def check_model_ref(self) -> None:
-        if self.cfg.model == EMBEDDED_MODEL:
-            _embedded_package()  # installed? (assembling the file waits for the first translation)
-        else:
-            check_gguf_path(self.cfg.model)
+        # The embedded package installed, or the GGUF file there (assembling waits for the first translation).
+        gguf_files.check_model(self.cfg.model)
 
     # -- identity and reporting ------------------------------------------------------------
 

@@ -206,7 +206,7 @@ def test_cleaners_are_deterministic_and_report_reasons(manifest: Manifest) -> No
 
 
 def test_registry_lists_the_cleaners() -> None:
-    assert CLEANERS.names() == ["markdown_repost", "pdf_text", "plain_paragraphs", "rss_html", "web_page_text"]
+    assert CLEANERS.names() == ["lines", "markdown_repost", "pdf_text", "plain_paragraphs", "rss_html", "web_page_text"]
     with pytest.raises(ConfigError, match="Did you mean: pdf_text"):
         get_cleaner("pdf-text")
 

@@ -134,8 +134,11 @@ def test_a_finished_run_dir_is_refused_and_overwrite_clears_stale_files(finished
 def broken_system_conf(tmp_path: Path) -> Path:
     conf = tmp_path / "conf"
     (conf / "system").mkdir(parents=True)
+    # The folder exists (so the plan's preflight passes) but holds no model: the system fails
+    # when it loads, during the run, and becomes an error row.
+    (tmp_path / "empty-model").mkdir()
     (conf / "system" / "broken.yaml").write_text(
-        f"broken:\n  type: hf_seq2seq\n  model: {tmp_path / 'no-such-model'}\n  pairs: [ja-zh]\n", encoding="utf-8"
+        f"broken:\n  type: hf_seq2seq\n  model: {tmp_path / 'empty-model'}\n  pairs: [ja-zh]\n", encoding="utf-8"
     )
     return conf
 

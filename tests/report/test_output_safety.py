@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,11 +47,12 @@ def _files(root: Path) -> set[Path]:
 def test_a_system_name_with_dot_dot_writes_nothing_outside_the_run_dir(tmp_path: Path) -> None:
     run_dir = tmp_path / "a" / "b" / "run"  # deep enough that the climbing name would land in tmp_path
     climbing = "x/../../../../../escaped"
-    outside_before = Path("/tmp/x/escaped.txt").exists()
+    target = Path(tempfile.gettempdir()) / "x" / "escaped.txt"  # where the attack wrote
+    outside_before = target.exists()
     paths = write_run_outputs(_result(ESCAPING, climbing, "x_.._escaped"), run_dir, config={}, project_dir=tmp_path,
                               started="2025-01-01T00:00:00+00:00")
     assert _files(tmp_path) == _files(run_dir)  # nothing written beside the run directory
-    assert Path("/tmp/x/escaped.txt").exists() == outside_before
+    assert target.exists() == outside_before
     translations = sorted(p.name for p in (run_dir / "translations").iterdir())
     assert len(translations) == 3 and all("/" not in n and not n.startswith(".") for n in translations)
     # Display names are kept as they are everywhere else.
