@@ -171,10 +171,11 @@ def _load_finished_job(job: Job, settings: _Settings) -> RunResult:
 def _job_rows(job: Job, result: RunResult) -> list[CollectedRow]:
     """The job's rows without their significance (recomputed over the union), keeping the
     job's own paired tests for the one case the union cannot recompute."""
-    hashes = {id(r): _hash(r.output.hypotheses) if r.output is not None else None for r in result.rows}
+    whole = [r for r in result.rows if r.subset == "all"]  # sweeps merge whole documents, not breakdowns
+    hashes = {id(r): _hash(r.output.hypotheses) if r.output is not None else None for r in whole}
     rows = []
-    for r in result.rows:
-        base = next((b for b in result.rows if b.system == result.baseline and b.document == r.document
+    for r in whole:
+        base = next((b for b in whole if b.system == result.baseline and b.document == r.document
                      and b.pair == r.pair), None)
         rows.append(CollectedRow(
             row=replace(r, paired={}, ranks={}, significance_notes=()),

@@ -83,6 +83,11 @@ class RunConfig:
     )
     use_cache: bool = True
     stats: StatsConfig = field(default_factory=StatsConfig)
+    breakdown: list[str] = field(
+        default_factory=lambda: ["domain"],
+        metadata={"help": "test sets with per-line ids: extra leaderboard rows per domain (domain) and/or per "
+                  "document (doc), with their own statistics; [] for none"},
+    )
     diagnostics: bool = field(
         default=True,
         metadata={"help": "run the reference-free checks (omission, addition, number, entity, language, "
@@ -108,6 +113,8 @@ class RunConfig:
         check_choice(self, "unit", UNITS)
         check_choice(self, "align_embeddings", EMBEDDING_CHOICES)
         check_at_least(self, "max_text_bytes", 1)
+        for kind in self.breakdown:
+            check(self, "breakdown", kind in ("domain", "doc"), f"{kind!r} is not a breakdown: use domain and/or doc")
 
 
 def register_configs(cs: ConfigStore | None = None) -> None:

@@ -190,5 +190,6 @@ def print_summary(console: Console, result, out_dir) -> None:
     for col in ["document", "pair", "system", *result.metric_names]:
         table.add_column(col)
     for row in result.rows:
-        table.add_row(row.document, row.pair, row.system, *[format_cell(row, m) for m in result.metric_names])
+        name = row.system if row.subset == "all" else f"{row.system} [{row.subset}]"
+        table.add_row(row.document, row.pair, name, *[format_cell(row, m) for m in result.metric_names])
     console.print(table)

@@ -32,7 +32,7 @@ from mtqe.errors import ConfigError, MtqeError
 from mtqe.metrics.base import Metric
 from mtqe.metrics.configs import MetricConfig
 from mtqe.metrics.registry import build_metric, validate_metric_config
-from mtqe.metrics.scoring import add_statistics, score_row
+from mtqe.metrics.scoring import add_statistics, score_row, subset_rows
 from mtqe.results import DocumentTexts, RunResult, SystemResult
 from mtqe.systems.base import NoProgress, Progress, System, SystemOutput
 from mtqe.systems.cache import TranslationCache
@@ -239,6 +239,11 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
             system.close()  # free the model before the next one loads
     timings["translate_s"] = time.perf_counter() - t0
     rows = [_with_exclusion_note(row, prepared.excluded, plan.run.unit) for row in rows]
+    texts = tuple(_document_texts(d) for d in docs)
+    if plan.run.diagnostics:  # reference-free: needs only sources and outputs
+        t0 = time.perf_counter()
+        rows = _diagnose(rows, texts, embedder, reporter)
+        timings["diagnostics_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     metrics: dict[str, Metric] = {
@@ -253,10 +258,12 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
     scored: list[SystemResult] = []
     try:
         for doc in docs:
-            scored += add_statistics(
+            doc_rows = add_statistics(
                 doc, [_score(doc, r, metrics, ticks, reporter) for r in rows if r.document == doc.document],
                 metrics, plan.run.stats,
             )
+            scored += doc_rows
+            scored += subset_rows(doc, doc_rows, metrics, plan.run.stats, plan.run.breakdown)
     finally:
         for label in labels.values():
             reporter.done(label)
@@ -264,11 +271,6 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
             metric.close()
     timings["score_s"] = time.perf_counter() - t0
     _report_unavailable(scored, reporter)
-    texts = tuple(_document_texts(d) for d in docs)
-    if plan.run.diagnostics:
-        t0 = time.perf_counter()
-        scored = _diagnose(scored, texts, embedder, reporter)
-        timings["diagnostics_s"] = time.perf_counter() - t0
     return RunResult(
         rows=tuple(scored),
         metric_names=tuple(metrics),

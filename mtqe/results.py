@@ -68,6 +68,8 @@ class SystemResult:
     error: str | None = None
     # Per segment, the diagnostics checks' findings (mtqe.diagnostics); empty when not run.
     diagnostics: tuple[tuple[Diagnostic, ...], ...] = ()
+    # "all", or a breakdown of a test set: "domain=news", "doc=ID" (statistics on that subset).
+    subset: str = "all"
 
     def __post_init__(self) -> None:
         _freeze(
@@ -195,7 +197,7 @@ def _row_json(row: SystemResult) -> dict[str, Any]:
     out = row.output
     return {
         "document": row.document, "src_lang": row.src_lang, "tgt_lang": row.tgt_lang, "system": row.system,
-        "kind": row.kind, "status": row.status, "n_segments": row.n_segments,
+        "kind": row.kind, "status": row.status, "n_segments": row.n_segments, "subset": row.subset,
         "references": list(row.references), "error": row.error,
         "notes": list(row.notes), "significance_notes": list(row.significance_notes),
         "output": None if out is None else {
@@ -238,6 +240,7 @@ def _row_from(data: Mapping[str, Any]) -> SystemResult:
     return SystemResult(
         document=data["document"], src_lang=data["src_lang"], tgt_lang=data["tgt_lang"], system=data["system"],
         kind=data["kind"], status=data["status"], n_segments=int(data["n_segments"]),
+        subset=str(data.get("subset", "all")),
         references=tuple(data["references"]), error=data["error"],
         notes=tuple(data["notes"]), significance_notes=tuple(data["significance_notes"]),
         output=None if out is None else SystemOutput(

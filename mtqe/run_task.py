@@ -109,7 +109,7 @@ def _run(cfg: DictConfig, out_dir: Path, state: dict[str, object]) -> None:
     html = write_html_report(out_dir)  # after leaderboard.csv: it is built from the run's files
     print_summary(reporter.console, result, out_dir)
     reporter.console.print(f"leaderboard: {paths['leaderboard']}\nreport: {html}")
-    failed = sorted({r.system for r in result.rows if r.status == "error"})
+    failed = sorted({r.system for r in result.rows if r.status == "error" and r.subset == "all"})
     # A sweep reports failed jobs itself (mtqe.hydra_callbacks); its jobs' error rows are merged.
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN
     if failed and not plan.run.allow_partial and not multirun:

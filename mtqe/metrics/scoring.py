@@ -101,21 +101,31 @@ def add_statistics(
 ) -> tuple[SystemResult, ...]:
     """``rows`` with bootstrap CIs for every score, paired tests vs the baseline and
     significance clusters (rows that are not ``ok`` come back unchanged)."""
-    rows = tuple(with_intervals(row, metrics, cfg) if row.status == "ok" else row for row in rows)
-    return significance(rows, metrics, cfg, other_refs=rescore_on(doc))
+    return significance(with_intervals(rows, metrics, cfg), metrics, cfg, other_refs=rescore_on(doc))
 
 
-def with_intervals(row: SystemResult, metrics: Mapping[str, Metric], cfg: StatsConfig) -> SystemResult:
-    intervals = dict(row.intervals)
+def with_intervals(
+    rows: Sequence[SystemResult], metrics: Mapping[str, Metric], cfg: StatsConfig
+) -> tuple[SystemResult, ...]:
+    """Bootstrap CIs of every ok row's scores: per metric, one shared draw for all rows
+    (each interval equals :func:`~mtqe.metrics.stats.bootstrap_ci` of that row alone)."""
+    intervals: dict[int, dict[str, Any]] = {i: dict(r.intervals) for i, r in enumerate(rows)}
     for name, metric in metrics.items():
-        result = row.metrics.get(name)
-        if result is None or result.score is None or result.stats is None:
+        scored = {i: r.metrics[name].stats for i, r in enumerate(rows) if _has_stats(r, name)}
+        if not scored:
             continue
-        intervals[name] = st.bootstrap_ci(
-            result.stats, metric.aggregate, n_samples=cfg.bootstrap_samples,
-            seed=cfg.seed, confidence=cfg.confidence,
+        found = st.bootstrap_ci_many(
+            {str(i): s for i, s in scored.items()}, metric.aggregate, n_samples=cfg.bootstrap_samples,
+            seed=cfg.seed, confidence=cfg.confidence, **st.fast_paths(metric),
         )
-    return replace(row, intervals=intervals)
+        for i in scored:
+            intervals[i][name] = found[str(i)]
+    return tuple(replace(r, intervals=intervals[i]) if r.status == "ok" else r for i, r in enumerate(rows))
+
+
+def _has_stats(row: SystemResult, name: str) -> bool:
+    result = row.metrics.get(name)
+    return row.status == "ok" and result is not None and result.score is not None and result.stats is not None
 
 
 def rescore_on(doc: ParallelDocument) -> OtherRefsFn:
@@ -182,14 +192,16 @@ def _paired_vs_baseline(
                 notes[i].append(f"{name}: no paired test, baseline {cfg.baseline!r} has no {name} score")
         return
     refs = base.references
+    same_refs = {
+        str(i): rows[i].metrics[name].stats for i in ok
+        if i != base_i and rows[i].output is not None and rows[i].references == refs and _has_stats(rows[i], name)
+    }
+    if same_refs:  # one shared set of resamples and trials for every system
+        for key, tests in paired_tests_many(base_result.stats, same_refs, metric, cfg).items():
+            paired[int(key)][name] = tests
     for i in ok:
         row = rows[i]
-        if i == base_i or row.output is None:
-            continue
-        result = row.metrics.get(name)
-        if row.references == refs:
-            if result is not None and result.stats is not None:
-                paired[i][name] = paired_tests(base_result.stats, result.stats, metric, cfg)
+        if i == base_i or row.output is None or row.references == refs:
             continue
         found = other_refs(row, base, name, metric, refs)
         if isinstance(found, str):
@@ -214,6 +226,16 @@ def paired_tests(base_stats: np.ndarray, stats: np.ndarray, metric: Metric, cfg:
     }
 
 
+def paired_tests_many(
+    base_stats: np.ndarray, stats_by_key: Mapping[str, np.ndarray], metric: Metric, cfg: StatsConfig
+) -> dict[str, dict[str, Any]]:
+    """:func:`paired_tests` of several systems against the baseline, on shared draws."""
+    return st.paired_tests_many(
+        base_stats, stats_by_key, metric.aggregate, bootstrap_samples=cfg.bootstrap_samples,
+        randomization_samples=cfg.randomization_samples, seed=cfg.seed, **st.fast_paths(metric),
+    )
+
+
 def assign_significance_ranks(
     rows: Sequence[SystemResult], name: str, metric: Metric, cfg: StatsConfig
 ) -> dict[int, int]:
@@ -229,17 +251,71 @@ def assign_significance_ranks(
     for group in groups.values():
         scores = {rows[i].system: rows[i].metrics[name].score for i in group}
         pvalues = {}
-        for k, a in enumerate(group):
-            for b in group[k + 1 :]:
-                test = st.paired_approximate_randomization(
-                    rows[a].metrics[name].stats, rows[b].metrics[name].stats, metric.aggregate,
-                    n_samples=cfg.randomization_samples, seed=cfg.seed,
-                )
-                pvalues[(rows[a].system, rows[b].system)] = test.p_value
-                pvalues[(rows[b].system, rows[a].system)] = test.p_value
+        # Every pair at once, on one set of trials (each p equals the pair's own test).
+        tests = st.pairwise_randomization(
+            {rows[i].system: rows[i].metrics[name].stats for i in group}, metric.aggregate,
+            n_samples=cfg.randomization_samples, seed=cfg.seed, **st.fast_paths(metric),
+        )
+        for (a, b), test in tests.items():
+            pvalues[(a, b)] = pvalues[(b, a)] = test.p_value
         ranks = st.significance_clusters(
             scores, pvalues, higher_is_better=metric.info.higher_is_better, alpha=cfg.alpha
         )
         for i in group:
             out[i] = ranks[rows[i].system]
     return out
+
+
+# --------------------------------------------------------------------------- breakdowns
+
+BREAKDOWNS = ("domain", "doc")
+
+
+def subset_rows(
+    doc: ParallelDocument,
+    rows: Sequence[SystemResult],
+    metrics: Mapping[str, Metric],
+    cfg: StatsConfig,
+    breakdown: Sequence[str],
+) -> tuple[SystemResult, ...]:
+    """Rows per domain (``domain=news``) and per document id (``doc=ID``) of a test set with
+    per-line ids: every score, CI, paired test and cluster computed on that subset's segments
+    alone (the metric's ``aggregate`` on the subset's statistics: equal to scoring those lines)."""
+    out: list[SystemResult] = []
+    for label, index in _subsets(doc, breakdown):
+        part = replace(doc, segments=tuple(doc.segments[i] for i in index))
+        sub = tuple(_restrict(row, index, label, metrics) for row in rows)
+        out += significance(with_intervals(sub, metrics, cfg), metrics, cfg, other_refs=rescore_on(part))
+    return tuple(out)
+
+
+def _subsets(doc: ParallelDocument, breakdown: Sequence[str]) -> list[tuple[str, np.ndarray]]:
+    found: list[tuple[str, np.ndarray]] = []
+    for kind in breakdown:
+        values = [s.domain if kind == "domain" else s.doc_id for s in doc.segments]
+        if all(v is None for v in values):
+            continue
+        for value in dict.fromkeys(v for v in values if v is not None):
+            found.append((f"{kind}={value}", np.array([i for i, v in enumerate(values) if v == value])))
+    return found
+
+
+def _restrict(row: SystemResult, index: np.ndarray, label: str, metrics: Mapping[str, Metric]) -> SystemResult:
+    """``row`` on the segments ``index`` only (statistics sliced; scores re-aggregated)."""
+    if row.output is None:
+        return replace(row, subset=label, n_segments=len(index), intervals={}, paired={}, ranks={})
+    results = {}
+    for name, result in row.metrics.items():
+        if result.stats is None or result.score is None:
+            results[name] = result
+            continue
+        stats = np.asarray(result.stats)[index]
+        segment = None if result.segment_scores is None else tuple(result.segment_scores[i] for i in index)
+        results[name] = replace(result, score=metrics[name].aggregate(stats), stats=stats, segment_scores=segment)
+    output = replace(row.output, hypotheses=tuple(row.output.hypotheses[i] for i in index),
+                     segment_flags=tuple(row.output.segment_flags[i] for i in index) if row.output.segment_flags else ())
+    return replace(
+        row, subset=label, n_segments=len(index), output=output, metrics=results, intervals={}, paired={},
+        ranks={}, diagnostics=tuple(row.diagnostics[i] for i in index) if row.diagnostics else (),
+        notes=(f"subset {label}: {len(index)} segments",),
+    )

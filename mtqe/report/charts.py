@@ -71,6 +71,9 @@ def bar_chart_svg(bars: list[Bar], *, metric: str, higher_is_better: bool, chart
         return _svg(fig)
 
 
+MAX_DOTS = 3000  # segment dots drawn in one chart; more make the SVG large and unreadable
+
+
 def distribution_svg(series: dict[str, list[float]], colours: dict[str, str], *, metric: str,
                      chart_id: str) -> str:
     """Box plot of segment scores per system, with the segments as dots over it."""
@@ -89,12 +92,14 @@ def distribution_svg(series: dict[str, list[float]], colours: dict[str, str], *,
             patch.set_alpha(0.35)
         # A local, seeded generator: the jitter is the same on every rebuild of the report.
         rng = np.random.default_rng(0)
-        for y, name in zip(ys, names):
+        dots = sum(len(v) for v in series.values()) <= MAX_DOTS  # above: boxes only (an aggregate)
+        for y, name in zip(ys if dots else (), names):
             values = series[name]
             ax.scatter(values, y + rng.uniform(-0.18, 0.18, len(values)), s=9, color=colours[name],
                        alpha=0.7, linewidths=0)
         ax.set_yticks(ys, names)
-        ax.set_xlabel(f"{metric} per segment (box: quartiles; line: median; dots: segments)")
+        ax.set_xlabel(f"{metric} per segment (box: quartiles; line: median"
+                      + ("; dots: segments)" if dots else f"; over {MAX_DOTS} segments: no dots)"))
         ax.grid(axis="x", color="#e5e5e5", linewidth=0.8)
         ax.set_axisbelow(True)
         return _svg(fig)

@@ -322,6 +322,8 @@ def _segment_view(run: RunData, group: Group, gid: str, colours: dict[str, str],
     if not systems:
         return '<p class="note">No system produced output here, so there are no segments to show.</p>'
     slots = group.slots()
+    if len(slots) * len(systems) > INLINE_CELLS:
+        return _paged_segment_view(run, group, gid, slots, systems)
     scores = {m: _score_columns(slots, systems, m) for m in run.metric_names}
     choice, note = _default_comparison(run, scores, compare)
     hidden = [row for row in group.rows if row.system not in systems]
@@ -337,6 +339,51 @@ def _segment_view(run: RunData, group: Group, gid: str, colours: dict[str, str],
     parts.append(f'<script type="application/json" class="segment-scores">{_json_for_script(data)}</script>')
     parts.append(_segments_table(run, group, slots, systems, colours, scores, choice))
     return "".join(parts) + "</div>"
+
+
+# Above this many (segment, system) cells the segment view is paged: the texts travel once as
+# gzip-compressed JSON and the browser renders one page at a time (no character diffs there).
+INLINE_CELLS = 4000
+PAGE_SIZE = 25
+
+
+def _paged_segment_view(run: RunData, group: Group, gid: str, slots: list[SegmentSlot], systems: list[str]) -> str:
+    import base64
+    import gzip
+
+    ref_ids = list(dict.fromkeys(k for s in slots for k in s.references))
+    # One row per segment, its texts side by side: the outputs of a segment are alike, and
+    # gzip's 32 KB window compresses them against each other.
+    data = {
+        "refIds": ref_ids, "systems": systems, "metrics": list(run.metric_names), "page": PAGE_SIZE,
+        "rows": [
+            [s.segment, s.source, [s.references.get(r, "") for r in ref_ids],
+             [s.outputs[n].hypothesis if n in s.outputs else None for n in systems],
+             [[None if n not in s.outputs else _round(s.outputs[n].scores.get(m)) for n in systems]
+              for m in run.metric_names],
+             [[[d["check"], d["severity"], d["detail"]] for d in s.outputs[n].diagnostics] if n in s.outputs else []
+              for n in systems]]
+            for s in slots
+        ],
+    }
+    packed = base64.b64encode(gzip.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                                            .encode("utf-8"), mtime=0)).decode("ascii")
+    checks = "".join(f'<option value="{_e(n)}">{_e(n)}</option>' for n in DIAGNOSTIC_NAMES)
+    return (
+        f'<div class="segment-view paged" id="{gid}-segments">'
+        f'<p class="note">{len(slots)} segments × {len(systems)} systems: shown {PAGE_SIZE} segments per page, '
+        "rendered in the browser from compressed data (no character differences at this size; "
+        "segments.jsonl has everything).</p>"
+        '<div class="controls">page <button class="prev">◀</button> <span class="pos"></span> '
+        '<button class="next">▶</button> · show segments flagged by <select class="diag-filter">'
+        f'<option value="">(any or none)</option>{checks}</select></div>'
+        f'<script type="application/octet-stream" class="segment-pack">{packed}</script>'
+        f'<div class="scroll"><table class="segments" lang="{_e(group.tgt_lang)}"></table></div></div>'
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
 
 
 def _score_columns(slots: list[SegmentSlot], systems: list[str], metric: str) -> dict[str, list[float | None]]:
@@ -627,7 +674,52 @@ JS = r"""
       if (select.options[i].value === value) { select.value = value; }
     }
   }
-  document.querySelectorAll(".segment-view").forEach(function (view) {
+  function esc(t) {
+    return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+  document.querySelectorAll(".segment-view.paged").forEach(function (view) {
+    var node = view.querySelector("script.segment-pack");
+    var bytes = Uint8Array.from(atob(node.textContent.trim()), function (c) { return c.charCodeAt(0); });
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    new Response(stream).json().then(function (d) {
+      var table = view.querySelector("table.segments"), pos = view.querySelector(".pos");
+      var filter = view.querySelector("select.diag-filter"), page = 0, shown = [];
+      function flagged(row) {
+        return !filter.value || row[5].some(function (ds) { return ds.some(function (x) { return x[0] === filter.value; }); });
+      }
+      function render() {
+        shown = d.rows.filter(flagged);
+        var pages = Math.max(1, Math.ceil(shown.length / d.page));
+        page = Math.min(page, pages - 1);
+        pos.textContent = (page + 1) + " / " + pages + " (" + shown.length + " segments)";
+        var html = "<thead><tr><th>segment</th><th>source</th><th>reference / system</th><th>text</th><th>scores</th></tr></thead>";
+        shown.slice(page * d.page, (page + 1) * d.page).forEach(function (row) {
+          var rows = d.refIds.map(function (r, k) {
+            return '<tr class="ref"><td class="label">reference<br><b>' + esc(r) + '</b></td><td class="text">' + esc(row[2][k]) + "</td><td></td></tr>";
+          });
+          d.systems.forEach(function (s, k) {
+            var hyp = row[3][k];
+            var diags = row[5][k].map(function (x) {
+              return '<li class="diag ' + esc(x[1]) + '" data-check="' + esc(x[0]) + '"><b>' + esc(x[0]) + "</b> (" + esc(x[1]) + "): " + esc(x[2]) + "</li>";
+            }).join("");
+            var sc = d.metrics.map(function (m, j) { var v = row[4][j][k]; return esc(m) + " " + (v === null ? "" : v); }).join("<br>");
+            rows.push('<tr class="sys" data-system="' + esc(s) + '"><td class="label"><b>' + esc(s) + '</b></td><td class="text hyp">' +
+              (hyp === null ? "(no output)" : esc(hyp)) + (diags ? '<ul class="diags">' + diags + "</ul>" : "") +
+              '</td><td class="num scores">' + sc + "</td></tr>");
+          });
+          var head = '<th class="seg-id" rowspan="' + rows.length + '">' + esc(row[0]) + '</th><td class="source text" rowspan="' + rows.length + '">' + esc(row[1]) + "</td>";
+          html += "<tbody>" + rows.map(function (r, k) { return k ? r : r.replace(/^<tr([^>]*)>/, "<tr$1>" + head); }).join("") + "</tbody>";
+        });
+        table.innerHTML = html;
+      }
+      view.querySelector(".prev").addEventListener("click", function () { page = Math.max(0, page - 1); render(); });
+      view.querySelector(".next").addEventListener("click", function () { page += 1; render(); });
+      filter.addEventListener("change", function () { page = 0; render(); });
+      render();
+      view.setAttribute("data-rendered", "1");
+    });
+  });
+  document.querySelectorAll(".segment-view:not(.paged)").forEach(function (view) {
     var table = view.querySelector("table.segments");
     var toggle = view.querySelector("input.show-del");
     if (toggle) {

@@ -194,7 +194,8 @@ def load_run(run_dir: Path) -> RunData:
     return RunData(
         run_dir=run_dir,
         metric_names=result.metric_names,
-        rows=tuple(_leaderboard_row(row, result) for row in result.rows),
+        # The page shows whole documents; per-domain rows are in leaderboard.csv (subset column).
+        rows=tuple(_leaderboard_row(row, result) for row in result.rows if row.subset == "all"),
         segments=tuple(_segment_record(seg) for seg in segment_rows(result)),
         metrics=dict(result.metric_info),
         meta=meta,

@@ -33,7 +33,8 @@ def markdown_report(result: RunResult) -> str:
     lines = ["# mtqe leaderboard", ""]
     groups: dict[tuple[str, str], list[SystemResult]] = {}
     for row in result.rows:
-        groups.setdefault((row.document, row.pair), []).append(row)
+        key = (row.document, row.pair if row.subset == "all" else f"{row.pair} · {row.subset}")
+        groups.setdefault(key, []).append(row)
     for (document, pair), rows in groups.items():
         lines += [f"## {md_text(document)} · {md_text(pair)}", ""]
         header = ["system", "kind", "segments", "references", *map(md_text, result.metric_names)]

@@ -14,7 +14,7 @@ TRANSLATIONS_DIR = "translations"
 def segment_rows(result: RunResult) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for row in result.rows:
-        if row.output is None:
+        if row.output is None or row.subset != "all":  # a subset row's segments are its document's
             continue
         texts = result.texts_for(row.document, row.src_lang, row.tgt_lang)
         for i, hyp in enumerate(row.output.hypotheses):
@@ -60,7 +60,7 @@ def write_translations(result: RunResult, out_dir: Path) -> list[Path]:
     """One hypothesis per line, in segment order (newlines inside a hypothesis become spaces)."""
     paths = []
     for row in result.rows:
-        if row.output is None:
+        if row.output is None or row.subset != "all":
             continue
         name = translation_file_name(row.document, row.src_lang, row.tgt_lang, row.system)
         path = path_under(out_dir, TRANSLATIONS_DIR, name)

@@ -96,3 +96,13 @@ def test_omission_addition_from_flags_and_coverage(pairs):
 def test_the_faithful_community_translation_is_almost_clean(pairs):
     counts = flagged_counts(diagnose([Segment(s, h, "ja", "zh") for s, h in pairs]))
     assert sum(counts[k] for k in ("omission", "addition", "number", "untranslated")) <= 3, counts
+
+
+def test_same_script_other_language_is_identified():
+    pytest.importorskip("py3langid")
+    src = "両首脳は、自由で開かれたインド太平洋を推進する決意を改めて確認した。"
+    # Generic sentences written for this test (never the statement's English text).
+    english = "The weather in the mountains stayed cold and windy for the whole week of our trip."
+    french = "Le temps dans les montagnes est resté froid et venteux pendant toute la semaine du voyage."
+    assert not checks(src, english, tgt_lang="en") & {"wrong_language", "untranslated"}
+    assert "wrong_language" in checks(src, french, tgt_lang="en")

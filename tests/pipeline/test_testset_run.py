@@ -65,7 +65,8 @@ def run_dir(testset):
     done = subprocess.run(
         [sys.executable, "-m", "mtqe.cli", "run", f"hydra.run.dir={out}", f"references_dir={refs}",
          "documents=[tset]", "pair=ja-zh", "system=[]", "metric=[bleu,chrf,ter]", "use_cache=false",
-         "stats.baseline=Drop4th", "stats.bootstrap_samples=50", "stats.randomization_samples=50"],
+         "stats.baseline=Drop4th", "stats.bootstrap_samples=50", "stats.randomization_samples=50",
+         "breakdown=[domain,doc]"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -103,3 +104,25 @@ def test_every_line_is_scored_and_equals_sacrebleu(testset, run_dir):
 def test_empty_lines_are_counted_in_notes(run_dir):
     row = _rows(run_dir)[("Gaps", "all")]
     assert "empty" in row["notes"]
+
+
+def test_per_domain_and_per_document_rows_equal_sacrebleu_on_their_lines(testset, run_dir):
+    _, _, texts = testset
+    rows = _rows(run_dir)
+    n = len(texts["src.ja"])
+    subsets = {"domain=a": range(0, n // 3), "domain=b": range(n // 3, n), "doc=doc1": range(20, 40)}
+    assert {"domain=a", "domain=b", "doc=doc0", "doc=doc1"} <= {subset for _, subset in rows}
+    systems = {"Copy": "Copy.zh", "Drop4th": "Drop4th.zh", "Gaps": "Gaps.zh", "H1": "H1.zh", "H2": "H2.zh"}
+    for subset, lines in subsets.items():
+        for name, file in systems.items():
+            row = rows[(name, subset)]
+            assert int(row["n_segments"]) == len(lines)
+            hyp = [texts[file][i] for i in lines]
+            refs = [[texts[f][i] for i in lines] for f in ("H1.zh", "H2.zh") if f != file]
+            for metric, value in _sacrebleu(hyp, refs).items():
+                assert float(row[metric]) == pytest.approx(value, abs=5e-5), (name, subset, metric)
+            if name != "Drop4th":
+                assert row["bleu_p_bootstrap"] != "" or name in ("H1", "H2")
+    segments = (run_dir / "segments.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(segments) == 5 * n  # breakdown rows add no segment records
+    assert '"domain": "a"' in segments[0] and '"doc_id": "doc0"' in segments[0]
