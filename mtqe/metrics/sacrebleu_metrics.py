@@ -123,13 +123,11 @@ class BleuMetric(Metric):
             return MetricResult.not_available(self.cfg.name, self.signature(), "no reference")
         bleu = self._bleu(data.tgt_lang, len(data.references))
         refs = _streams(data)
-        stats = np.asarray(bleu._extract_corpus_statistics(list(data.hypotheses), refs), dtype=np.float64)
-        # corpus_score (not the stats) also records the reference count the signature needs.
-        corpus = bleu.corpus_score(list(data.hypotheses), refs)
-        # Sentence BLEU (exponential smoothing, effective order) for the per-segment view only.
-        segment_scores = tuple(
-            bleu.sentence_score(h, [r[i] for r in refs]).score for i, h in enumerate(data.hypotheses)
-        )
+        raw, corpus = _corpus_statistics(bleu, data, refs)
+        stats = np.asarray(raw, dtype=np.float64)
+        # Sentence BLEU (exponential smoothing, effective order) for the per-segment view only:
+        # sentence_score's statistics are the segment's own row, so it is computed from that row.
+        segment_scores = tuple(bleu._compute_score_from_stats(list(row)).score for row in raw)
         sig = bleu.get_signature().format(short=True)
         return MetricResult(
             metric=self.cfg.name,
@@ -176,8 +174,8 @@ class ChrfMetric(Metric):
         if not data.references:
             return MetricResult.not_available(self.cfg.name, self.signature(), "no reference")
         refs = _streams(data)
-        stats = np.asarray(self._chrf._extract_corpus_statistics(list(data.hypotheses), refs), dtype=np.float64)
-        corpus = self._chrf.corpus_score(list(data.hypotheses), refs)
+        raw, corpus = _corpus_statistics(self._chrf, data, refs)
+        stats = np.asarray(raw, dtype=np.float64)
         segment_scores = tuple(
             self._chrf._compute_score_from_stats(list(row)).score for row in stats
         )
@@ -231,8 +229,8 @@ class TerMetric(Metric):
             return MetricResult.not_available(self.cfg.name, self.signature(), "no reference")
         ter = self._ter(data.tgt_lang)
         refs = _streams(data)
-        stats = np.asarray(ter._extract_corpus_statistics(list(data.hypotheses), refs), dtype=np.float64)
-        corpus = ter.corpus_score(list(data.hypotheses), refs)
+        raw, corpus = _corpus_statistics(ter, data, refs)
+        stats = np.asarray(raw, dtype=np.float64)
         segment_scores = tuple(ter._compute_score_from_stats(list(row)).score for row in stats)
         return MetricResult(
             metric=self.cfg.name,
@@ -250,3 +248,12 @@ class TerMetric(Metric):
     def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
         """Vectorised :meth:`aggregate` on column sums ``(m, k) -> (m,)`` (mtqe.metrics.stats)."""
         return ter_from_sums(sums)
+
+
+def _corpus_statistics(metric, data: MetricInput, refs):
+    """Per-segment statistics and the corpus score from one extraction: what ``corpus_score``
+    does (argument checks, statistics, aggregation), without tokenizing everything twice."""
+    hyps = list(data.hypotheses)
+    metric._check_corpus_score_args(hyps, refs)
+    raw = metric._extract_corpus_statistics(hyps, refs)  # also records num_refs for the signature
+    return raw, metric._aggregate_and_compute(raw)
