@@ -32,7 +32,7 @@ from mtqe.errors import ConfigError, MtqeError
 from mtqe.metrics.base import Metric
 from mtqe.metrics.configs import MetricConfig
 from mtqe.metrics.registry import build_metric, validate_metric_config
-from mtqe.metrics.scoring import add_statistics, score_row, subset_rows
+from mtqe.metrics.scoring import STEPS_PER_METRIC, add_statistics, score_row, subset_count, subset_rows
 from mtqe.results import DocumentTexts, RunResult, SystemResult
 from mtqe.systems.base import NoProgress, Progress, System, SystemOutput
 from mtqe.systems.cache import TranslationCache
@@ -256,17 +256,23 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
     for tick in ticks.values():
         tick.start(to_score)
     scored: list[SystemResult] = []
+    # Statistics (CIs, paired tests, clusters) advance their own bar, one step per metric and test.
+    groups = sum(1 + subset_count(doc, plan.run.breakdown) for doc in docs)
+    stats_steps = groups * len(metrics) * STEPS_PER_METRIC
+    stats_tick = reporter.progress("statistics", stats_steps)
+    stats_tick.start(stats_steps)
     try:
         for doc in docs:
             doc_rows = add_statistics(
                 doc, [_score(doc, r, metrics, ticks, reporter) for r in rows if r.document == doc.document],
-                metrics, plan.run.stats,
+                metrics, plan.run.stats, progress=stats_tick,
             )
             scored += doc_rows
-            scored += subset_rows(doc, doc_rows, metrics, plan.run.stats, plan.run.breakdown)
+            scored += subset_rows(doc, doc_rows, metrics, plan.run.stats, plan.run.breakdown, progress=stats_tick)
     finally:
         for label in labels.values():
             reporter.done(label)
+        reporter.done("statistics")
         for metric in metrics.values():
             metric.close()
     timings["score_s"] = time.perf_counter() - t0

@@ -98,20 +98,31 @@ def add_statistics(
     rows: Sequence[SystemResult],
     metrics: Mapping[str, Metric],
     cfg: StatsConfig,
+    *,
+    progress: Progress | None = None,
 ) -> tuple[SystemResult, ...]:
     """``rows`` with bootstrap CIs for every score, paired tests vs the baseline and
-    significance clusters (rows that are not ``ok`` come back unchanged)."""
-    return significance(with_intervals(rows, metrics, cfg), metrics, cfg, other_refs=rescore_on(doc))
+    significance clusters (rows that are not ``ok`` come back unchanged). ``progress``
+    advances by one per statistics step (:data:`STEPS_PER_METRIC` per metric)."""
+    rows = with_intervals(rows, metrics, cfg, progress=progress)
+    return significance(rows, metrics, cfg, other_refs=rescore_on(doc), progress=progress)
+
+
+# CIs, paired tests vs the baseline, clusters: the steps a progress bar counts per metric.
+STEPS_PER_METRIC = 3
 
 
 def with_intervals(
-    rows: Sequence[SystemResult], metrics: Mapping[str, Metric], cfg: StatsConfig
+    rows: Sequence[SystemResult], metrics: Mapping[str, Metric], cfg: StatsConfig,
+    *, progress: Progress | None = None,
 ) -> tuple[SystemResult, ...]:
     """Bootstrap CIs of every ok row's scores: per metric, one shared draw for all rows
     (each interval equals :func:`~mtqe.metrics.stats.bootstrap_ci` of that row alone)."""
     intervals: dict[int, dict[str, Any]] = {i: dict(r.intervals) for i, r in enumerate(rows)}
     for name, metric in metrics.items():
         scored = {i: r.metrics[name].stats for i, r in enumerate(rows) if _has_stats(r, name)}
+        if progress is not None:
+            progress.advance(1)
         if not scored:
             continue
         found = st.bootstrap_ci_many(
@@ -149,6 +160,7 @@ def significance(
     cfg: StatsConfig,
     *,
     other_refs: OtherRefsFn,
+    progress: Progress | None = None,
 ) -> tuple[SystemResult, ...]:
     """Paired tests vs ``cfg.baseline`` and clusters over ``rows`` (one document and pair).
 
@@ -161,8 +173,12 @@ def significance(
     ok = [i for i, r in enumerate(rows) if r.status == "ok"]
     for name, metric in metrics.items():
         _paired_vs_baseline(rows, ok, name, metric, cfg, other_refs, paired, notes)
+        if progress is not None:
+            progress.advance(1)
         for i, rank in assign_significance_ranks([rows[i] for i in ok], name, metric, cfg).items():
             ranks[ok[i]][name] = rank
+        if progress is not None:
+            progress.advance(1)
     return tuple(
         replace(row, paired=paired[i], ranks=ranks[i], significance_notes=tuple(notes[i]))
         for i, row in enumerate(rows)
@@ -277,6 +293,8 @@ def subset_rows(
     metrics: Mapping[str, Metric],
     cfg: StatsConfig,
     breakdown: Sequence[str],
+    *,
+    progress: Progress | None = None,
 ) -> tuple[SystemResult, ...]:
     """Rows per domain (``domain=news``) and per document id (``doc=ID``) of a test set with
     per-line ids: every score, CI, paired test and cluster computed on that subset's segments
@@ -285,8 +303,14 @@ def subset_rows(
     for label, index in _subsets(doc, breakdown):
         part = replace(doc, segments=tuple(doc.segments[i] for i in index))
         sub = tuple(_restrict(row, index, label, metrics) for row in rows)
-        out += significance(with_intervals(sub, metrics, cfg), metrics, cfg, other_refs=rescore_on(part))
+        sub = with_intervals(sub, metrics, cfg, progress=progress)
+        out += significance(sub, metrics, cfg, other_refs=rescore_on(part), progress=progress)
     return tuple(out)
+
+
+def subset_count(doc: ParallelDocument, breakdown: Sequence[str]) -> int:
+    """How many breakdown rows groups :func:`subset_rows` will compute (for a progress total)."""
+    return len(_subsets(doc, breakdown))
 
 
 def _subsets(doc: ParallelDocument, breakdown: Sequence[str]) -> list[tuple[str, np.ndarray]]:

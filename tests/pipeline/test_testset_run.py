@@ -126,3 +126,12 @@ def test_per_domain_and_per_document_rows_equal_sacrebleu_on_their_lines(testset
     segments = (run_dir / "segments.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(segments) == 5 * n  # breakdown rows add no segment records
     assert '"domain": "a"' in segments[0] and '"doc_id": "doc0"' in segments[0]
+
+
+def test_statistics_report_progress(testset, run_dir):
+    _, _, texts = testset
+    log = (run_dir / "run_task.log").read_text(encoding="utf-8")
+    assert "statistics: started" in log and "statistics: done" in log
+    # 3 metrics x 3 steps x (the document + 2 domains + one group per 20 lines), every 10% logged
+    steps = 3 * 3 * (1 + 2 + -(-len(texts["src.ja"]) // 20))
+    assert f"statistics: {steps}/{steps}" in log
