@@ -111,3 +111,36 @@ class Metric(ABC):
 
     def close(self) -> None:
         """Release models."""
+
+
+def column_mean(rows: np.ndarray) -> float:
+    """``aggregate`` for mean-type metrics (COMET and friends): mean of the first column."""
+    return float(np.mean(np.asarray(rows, dtype=np.float64)[:, 0]))
+
+
+def column_mean_many(samples: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`column_mean` for ``aggregate_many``: ``(batch, rows, k) -> (batch,)``."""
+    return np.mean(np.asarray(samples, dtype=np.float64)[:, :, 0], axis=1)
+
+
+def column_mean_sums(sums: np.ndarray, n_rows: int) -> np.ndarray:
+    """:func:`column_mean` from column sums of resampled rows, for ``aggregate_sums``."""
+    return np.asarray(sums, dtype=np.float64)[:, 0] / n_rows
+
+
+class MeanOfSegments:
+    """Mixin for metrics whose corpus score is the mean of their segment scores (column 0 of
+    the statistics): the neural metrics and xsim. One definition of the three aggregates the
+    statistics use (:mod:`mtqe.metrics.stats`)."""
+
+    def aggregate(self, rows: np.ndarray) -> float:
+        rows = np.asarray(rows, dtype=np.float64)
+        if rows.ndim != 2 or rows.shape[0] == 0:
+            raise ValueError(f"{type(self).__name__}.aggregate: expected (n>0, k) rows, got shape {rows.shape}")
+        return column_mean(rows)
+
+    def aggregate_many(self, samples: np.ndarray) -> np.ndarray:
+        return column_mean_many(samples)
+
+    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
+        return column_mean_sums(sums, n_rows)

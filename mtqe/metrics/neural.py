@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mtqe.errors import ConfigError, ModelUnavailableError
-from mtqe.metrics.base import Metric, MetricInput, MetricResult
+from mtqe.metrics.base import MeanOfSegments, Metric, MetricInput, MetricResult
 from mtqe.metrics.checkpoints import LoadFailure, checkpoint_sha256, hub_offline, model_label
 from mtqe.metrics.neural_batching import Key, OnScored, SegmentProgress, input_length, sorted_batches
 from mtqe.metrics.neural_types import (
@@ -62,7 +62,7 @@ from mtqe.progress import NoProgress, Progress
 log = logging.getLogger(__name__)
 
 
-class NeuralMetric(Metric):
+class NeuralMetric(MeanOfSegments, Metric):
     """A metric computed by a neural model; see the module docstring.
 
     ``cfg`` is the metric's typed config (:class:`NeuralConfig` fields at least), ``cache``
@@ -381,20 +381,6 @@ class NeuralMetric(Metric):
             stats=segment.reshape(-1, 1),
             details=details,
         )
-
-    def aggregate(self, rows: np.ndarray) -> float:
-        rows = np.asarray(rows, dtype=np.float64)
-        if rows.ndim != 2 or rows.shape[0] == 0:
-            raise ValueError(f"{type(self).__name__}.aggregate: expected (n>0, k) rows, got shape {rows.shape}")
-        return float(rows[:, 0].mean())
-
-    def aggregate_many(self, samples: np.ndarray) -> np.ndarray:
-        """``(n_batch, n_rows, k) -> (n_batch,)``: the same mean as :meth:`aggregate`."""
-        return np.asarray(samples, dtype=np.float64)[:, :, 0].mean(axis=1)
-
-    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
-        """``(m, k) -> (m,)`` from column sums of resampled rows: the mean score (mtqe.metrics.stats)."""
-        return np.asarray(sums, dtype=np.float64)[:, 0] / n_rows
 
     # ----------------------------------------------------------------- internals
 

@@ -55,7 +55,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from mtqe.metrics.base import Aggregate
+from mtqe.metrics.base import Aggregate, column_mean, column_mean_many, column_mean_sums  # noqa: F401 — re-exported
 from mtqe.metrics.resampling import (
     REFINE_RTOL,
     AggregateMany,
@@ -695,13 +695,3 @@ def _pair_lookup(
             raise ValueError(f"pairwise_p has no p-value for {x!r} vs {y!r}") from None
 
     return lookup
-
-
-def column_mean(rows: np.ndarray) -> float:
-    """``aggregate`` for mean-type metrics (COMET and friends): mean of the first column."""
-    return float(np.mean(rows[:, 0]))
-
-
-def column_mean_many(samples: np.ndarray) -> np.ndarray:
-    """Vectorised :func:`column_mean` for ``aggregate_many``."""
-    return np.mean(samples[:, :, 0], axis=1)

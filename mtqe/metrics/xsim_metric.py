@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from mtqe.metrics.base import Metric, MetricInfo, MetricInput, MetricResult
+from mtqe.metrics.base import MeanOfSegments, Metric, MetricInfo, MetricInput, MetricResult
 from mtqe.progress import Progress
 
 LABSE_ID = "sentence-transformers/LaBSE"
 
 
-class XsimMetric(Metric):
+class XsimMetric(MeanOfSegments, Metric):
     def __init__(self, *, cfg, cache_dir=None) -> None:
         self.cfg = cfg
         self.info = MetricInfo(
@@ -80,12 +80,6 @@ class XsimMetric(Metric):
             details={"empty_hypotheses": int(empty.sum())},
         )
 
-    def aggregate(self, rows: np.ndarray) -> float:
-        return float(np.mean(rows[:, 0])) if len(rows) else float("nan")
-
-    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
-        """``(m, k) -> (m,)``: the mean from column sums of resampled rows (mtqe.metrics.stats)."""
-        return np.asarray(sums, dtype=np.float64)[:, 0] / n_rows
 
 
 class _SentenceTransformerEmbedder:
