@@ -23,7 +23,7 @@ import numpy as np
 
 from mtqe.diagnostics.model import Diagnostic
 from mtqe.errors import MtqeError
-from mtqe.metrics.base import MetricInfo, MetricResult
+from mtqe.metrics.base import ErrorSpan, MetricInfo, MetricResult
 from mtqe.metrics.stats import ConfidenceInterval, PairedTestResult
 from mtqe.systems.base import SystemOutput
 
@@ -212,6 +212,8 @@ def _row_json(row: SystemResult) -> dict[str, Any]:
                 "details": to_plain(res.details),
                 "segment_scores": None if res.segment_scores is None else list(res.segment_scores),
                 "stats": None if res.stats is None else np.asarray(res.stats, dtype=np.float64).tolist(),
+                "segment_spans": None if res.segment_spans is None
+                else [[span.to_json() for span in seg] for seg in res.segment_spans],
                 "ci": to_plain(row.intervals.get(name)),
                 "paired": to_plain(row.paired.get(name)),
                 "rank": row.ranks.get(name),
@@ -230,6 +232,8 @@ def _row_from(data: Mapping[str, Any]) -> SystemResult:
             segment_scores=None if m["segment_scores"] is None else tuple(float(x) for x in m["segment_scores"]),
             stats=None if m["stats"] is None else np.asarray(m["stats"], dtype=np.float64),
             unavailable=m["unavailable"], details=frozen_map(m["details"]),
+            segment_spans=None if m.get("segment_spans") is None
+            else tuple(tuple(ErrorSpan.from_json(s) for s in seg) for seg in m["segment_spans"]),
         )
         if m.get("ci") is not None:
             intervals[name] = ConfidenceInterval(**m["ci"])

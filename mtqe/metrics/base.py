@@ -64,6 +64,46 @@ class MetricInput:
                 )
 
 
+SEVERITIES = ("minor", "major", "critical")
+
+
+@dataclass(frozen=True)
+class ErrorSpan:
+    """One error a metric marked in a hypothesis (XCOMET, an LLM judge): character offsets
+    ``[start, end)`` into the hypothesis, the marked text, its severity (one of
+    :data:`SEVERITIES`) and, when the metric gives one, its confidence in [0, 1]. ``category``
+    is an MQM-style label when the metric names one ("accuracy/mistranslation")."""
+
+    start: int
+    end: int
+    text: str
+    severity: str
+    confidence: float | None = None
+    category: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"ErrorSpan.severity={self.severity!r}: use one of {', '.join(SEVERITIES)}")
+        if not 0 <= int(self.start) <= int(self.end):
+            raise ValueError(f"ErrorSpan: bad offsets [{self.start}, {self.end})")
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"start": int(self.start), "end": int(self.end), "text": self.text,
+                               "severity": self.severity}
+        if self.confidence is not None:
+            out["confidence"] = float(self.confidence)
+        if self.category is not None:
+            out["category"] = self.category
+        return out
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "ErrorSpan":
+        return ErrorSpan(start=int(data["start"]), end=int(data["end"]), text=str(data["text"]),
+                         severity=str(data["severity"]),
+                         confidence=None if data.get("confidence") is None else float(data["confidence"]),
+                         category=None if data.get("category") is None else str(data["category"]))
+
+
 @dataclass(frozen=True)
 class MetricResult:
     """A metric's verdict on one system. ``score`` is None when the metric could not run,
@@ -76,6 +116,9 @@ class MetricResult:
     stats: np.ndarray | None = None  # per-segment sufficient statistics (n, k)
     unavailable: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    # Per segment, the error spans the metric marked in the hypothesis (XCOMET, LLM judges);
+    # None for metrics that mark none. An empty tuple for a segment means "no error found".
+    segment_spans: tuple[tuple[ErrorSpan, ...], ...] | None = None
 
     @staticmethod
     def not_available(metric: str, signature: str, reason: str) -> "MetricResult":

@@ -335,7 +335,9 @@ def _restrict(row: SystemResult, index: np.ndarray, label: str, metrics: Mapping
             continue
         stats = np.asarray(result.stats)[index]
         segment = None if result.segment_scores is None else tuple(result.segment_scores[i] for i in index)
-        results[name] = replace(result, score=metrics[name].aggregate(stats), stats=stats, segment_scores=segment)
+        spans = None if result.segment_spans is None else tuple(result.segment_spans[i] for i in index)
+        results[name] = replace(result, score=metrics[name].aggregate(stats), stats=stats, segment_scores=segment,
+                                segment_spans=spans)
     output = replace(row.output, hypotheses=tuple(row.output.hypotheses[i] for i in index),
                      segment_flags=tuple(row.output.segment_flags[i] for i in index) if row.output.segment_flags else ())
     return replace(

@@ -75,6 +75,8 @@ class SegmentRecord:
     diagnostics: tuple[dict, ...] = ()  # {"check", "severity", "detail", "span"} (docs/diagnostics.md)
     doc_id: str | None = None
     domain: str | None = None
+    # metric -> [{"start", "end", "text", "severity", "confidence"?, "category"?}] (ErrorSpan.to_json)
+    error_spans: dict[str, list[dict]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,11 @@ def segment_rows(result: RunResult) -> list[dict[str, Any]]:
                     name: (res.stats[i].tolist() if res.stats is not None else None)
                     for name, res in row.metrics.items()
                 },
+                # Error spans a metric marked in the hypothesis (XCOMET, LLM judges), per metric.
+                "error_spans": {
+                    name: [span.to_json() for span in res.segment_spans[i]]
+                    for name, res in row.metrics.items() if res.segment_spans is not None
+                },
                 # Reference-free findings (docs/diagnostics.md); [] when clean or not run.
                 "diagnostics": [d.to_json() for d in row.diagnostics[i]] if row.diagnostics else [],
             })

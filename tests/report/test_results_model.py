@@ -120,3 +120,24 @@ def test_the_report_is_built_from_results_json_not_the_csv(result: RunResult, tm
     assert [r.system for r in load_run(tmp_path).rows] == ["community", "mt-a", "renamed-in-results", "broken"]
     assert "renamed-in-results" in write_html_report(tmp_path).read_text(encoding="utf-8")
     assert "renamed-in-results" not in paths["leaderboard"].read_text(encoding="utf-8")
+
+
+def test_error_spans_round_trip_into_segments_jsonl(result: RunResult) -> None:
+    from mtqe.metrics.base import ErrorSpan
+
+    row = result.rows[2]
+    hyps = row.output.hypotheses
+    spans = tuple((ErrorSpan(0, 2, hyps[i][:2], "major", 0.9, "accuracy/mistranslation"),) if i == 0 else ()
+                  for i in range(len(hyps)))
+    marked = dataclasses.replace(row.metrics["chrf"], segment_spans=spans)
+    changed = dataclasses.replace(result, rows=(*result.rows[:2], dataclasses.replace(row, metrics={
+        **row.metrics, "chrf": marked}), *result.rows[3:]))
+    again = RunResult.from_json(json.loads(json.dumps(changed.to_json())))
+    assert again.rows[2].metrics["chrf"].segment_spans == spans
+    seg = [s for s in segment_rows(again) if s["system"] == row.system]
+    assert seg[0]["error_spans"] == {"chrf": [{"start": 0, "end": 2, "text": hyps[0][:2], "severity": "major",
+                                              "confidence": 0.9, "category": "accuracy/mistranslation"}]}
+    assert seg[1]["error_spans"] == {"chrf": []}
+    assert segment_rows(result)[0]["error_spans"] == {}  # metrics that mark no spans add nothing
+    with pytest.raises(ValueError, match="severity"):
+        ErrorSpan(0, 1, "x", "fatal")
