@@ -46,9 +46,16 @@ class MetricInput:
     reference_ids: Sequence[str]
     src_lang: str
     tgt_lang: str
+    # Who and what is scored: metrics that read data keyed by them (human judgments) need
+    # them; every other metric ignores them. Empty when the caller does not say.
+    document: str = ""
+    system: str = ""
+    segment_ids: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         n = len(self.hypotheses)
+        if self.segment_ids and len(self.segment_ids) != n:
+            raise ValueError(f"MetricInput: {len(self.segment_ids)} segment ids for {n} hypotheses")
         if n == 0:
             raise ValueError("MetricInput: no hypotheses to score")
         if len(self.sources) != n:

@@ -41,7 +41,7 @@ def references_for(doc: ParallelDocument, row: SystemResult) -> list[str]:
     return [ref for ref in doc.reference_ids() if ref != own]
 
 
-def metric_input(doc: ParallelDocument, hypotheses, reference_ids: list[str]) -> MetricInput:
+def metric_input(doc: ParallelDocument, hypotheses, reference_ids: list[str], system: str = "") -> MetricInput:
     return MetricInput(
         sources=doc.sources,
         hypotheses=list(hypotheses),
@@ -49,6 +49,9 @@ def metric_input(doc: ParallelDocument, hypotheses, reference_ids: list[str]) ->
         reference_ids=reference_ids,
         src_lang=doc.src_lang,
         tgt_lang=doc.tgt_lang,
+        document=doc.document,
+        system=system,
+        segment_ids=tuple(s.seg_id for s in doc.segments),
     )
 
 
@@ -75,7 +78,7 @@ def score_row(
             if row.kind == "existing"
             else f"no {doc.tgt_lang} reference for {doc.document}: reference-based metrics are empty"
         )
-    data = metric_input(doc, row.output.hypotheses, refs)
+    data = metric_input(doc, row.output.hypotheses, refs, row.system)
     results = dict(row.metrics)
     for name, metric in metrics.items():
         tick = CountingProgress((progress or {}).get(name) or NoProgress())
@@ -149,7 +152,7 @@ def rescore_on(doc: ParallelDocument) -> OtherRefsFn:
             return None
         if row.output is None or row.output.text_id in refs:
             return None  # a human text is never scored against itself
-        return metric.score(metric_input(doc, row.output.hypotheses, list(refs))).stats
+        return metric.score(metric_input(doc, row.output.hypotheses, list(refs), row.system)).stats
 
     return other_refs
 
