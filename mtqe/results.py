@@ -210,7 +210,7 @@ def _row_json(row: SystemResult) -> dict[str, Any]:
             name: {
                 "score": res.score, "signature": res.signature, "unavailable": res.unavailable,
                 "details": to_plain(res.details),
-                "segment_scores": None if res.segment_scores is None else list(res.segment_scores),
+                "segment_scores": None if res.segment_scores is None else [finite_or_none(x) for x in res.segment_scores],
                 "stats": None if res.stats is None else np.asarray(res.stats, dtype=np.float64).tolist(),
                 "segment_spans": None if res.segment_spans is None
                 else [[span.to_json() for span in seg] for seg in res.segment_spans],
@@ -229,7 +229,8 @@ def _row_from(data: Mapping[str, Any]) -> SystemResult:
     for name, m in data["metrics"].items():
         metrics[name] = MetricResult(
             metric=name, score=None if m["score"] is None else float(m["score"]), signature=str(m["signature"]),
-            segment_scores=None if m["segment_scores"] is None else tuple(float(x) for x in m["segment_scores"]),
+            segment_scores=None if m["segment_scores"] is None
+            else tuple(float("nan") if x is None else float(x) for x in m["segment_scores"]),
             stats=None if m["stats"] is None else np.asarray(m["stats"], dtype=np.float64),
             unavailable=m["unavailable"], details=frozen_map(m["details"]),
             segment_spans=None if m.get("segment_spans") is None
@@ -255,6 +256,11 @@ def _row_from(data: Mapping[str, Any]) -> SystemResult:
         diagnostics=tuple(tuple(Diagnostic.from_json(d) for d in seg) for seg in data.get("diagnostics") or ()),
         metrics=metrics, intervals=intervals, paired=paired, ranks=ranks,
     )
+
+
+def finite_or_none(value: float) -> float | None:
+    """A segment score for JSON: NaN (no score, e.g. a missing judgment) becomes null."""
+    return None if value is None or value != value else float(value)
 
 
 def to_plain(value: Any) -> Any:

@@ -194,3 +194,35 @@ class MeanOfSegments:
 
     def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
         return column_mean_sums(sums, n_rows)
+
+
+class MeanOfValid:
+    """Mixin for metrics with segments that may have no score (a human judgment missing, an
+    LLM judge's unreadable answer): statistics are ``[value, valid]`` per segment (value 0
+    where not valid) and the corpus score is the mean over valid segments only; nothing is
+    imputed. The segment score of a segment without one is NaN (null in JSON files)."""
+
+    @staticmethod
+    def valid_stats(values: Sequence[float], valid: Sequence[bool]) -> np.ndarray:
+        """The ``(n, 2)`` statistics of segment ``values`` with their ``valid`` mask."""
+        mask = np.asarray(valid, dtype=bool)
+        out = np.zeros((len(mask), 2), dtype=np.float64)
+        out[mask, 0] = np.asarray(values, dtype=np.float64)[mask]
+        out[:, 1] = mask
+        return out
+
+    def aggregate(self, rows: np.ndarray) -> float:
+        rows = np.asarray(rows, dtype=np.float64)
+        if rows.ndim != 2 or rows.shape[1] < 2:
+            raise ValueError(f"{type(self).__name__}.aggregate: expected (n, 2) rows, got shape {rows.shape}")
+        valid = rows[:, 1].sum()
+        return float(rows[:, 0].sum() / valid) if valid > 0 else float("nan")
+
+    def aggregate_many(self, samples: np.ndarray) -> np.ndarray:
+        samples = np.asarray(samples, dtype=np.float64)
+        return self.aggregate_sums(samples.sum(axis=1), samples.shape[1])
+
+    def aggregate_sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
+        sums = np.asarray(sums, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(sums[:, 1] > 0, sums[:, 0] / np.maximum(sums[:, 1], 1e-300), np.nan)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from mtqe.io import atomic_write_jsonl, atomic_write_text, path_under, safe_file_name
-from mtqe.results import RunResult
+from mtqe.results import RunResult, finite_or_none
 
 TRANSLATIONS_DIR = "translations"
 
@@ -30,7 +30,7 @@ def segment_rows(result: RunResult) -> list[dict[str, Any]]:
                 **({"doc_id": texts.doc_ids[i], "domain": texts.domains[i]} if texts.doc_ids else {}),
                 "references": {r: texts.references[r][i] for r in row.references},
                 "scores": {
-                    name: (res.segment_scores[i] if res.segment_scores is not None else None)
+                    name: (finite_or_none(res.segment_scores[i]) if res.segment_scores is not None else None)
                     for name, res in row.metrics.items()
                 },
                 # The segment's row of sufficient statistics (MetricResult.stats), for anyone
