@@ -16,6 +16,7 @@ from tests.tiny_models import (
     build_tiny_m2m100,
     build_tiny_madlad,
     build_tiny_marian,
+    build_tiny_mt5_metricx,
     build_tiny_nllb,
 )
 
@@ -80,3 +81,9 @@ def tiny_causal_lm(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_comet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """{"encoder": dir, "comet_da": ckpt, "cometkiwi": ckpt}; see build_tiny_comet."""
     return build_tiny_comet(tmp_path_factory.mktemp("comet"))
+
+
+@pytest.fixture(scope="session")
+def tiny_metricx(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """{"model": dir, "tokenizer": dir}; see build_tiny_mt5_metricx."""
+    return build_tiny_mt5_metricx(tmp_path_factory.mktemp("metricx"))

@@ -461,3 +461,56 @@ def build_tiny_comet(out_dir: Path) -> dict[str, Path]:
         "comet_da": _save_comet_checkpoint(regression, out_dir / "tiny-comet-da"),
         "cometkiwi": _save_comet_checkpoint(unified, out_dir / "tiny-cometkiwi"),
     }
+
+
+# MetricX-24 reads the logit of this token (id 250089 in the real mT5 vocabulary).
+METRICX_SCORE_TOKEN = "<extra_id_10>"
+
+
+def build_tiny_mt5_metricx(out_dir: Path) -> dict[str, Path]:
+    """A tiny MetricX-24 layout: MT5ForConditionalGeneration weights and an mT5-style
+    T5TokenizerFast (100 ``<extra_id_*>`` tokens after the spm pieces, as mT5 has), each in
+    its own directory. Returns ``{"model": dir, "tokenizer": dir}``.
+
+    The spm ids follow T5 (``<pad>``=0 ``</s>``=1 ``<unk>``=2); ``<extra_id_10>`` is
+    ``len(tokenizer) - 11``. Random weights would put the score logit anywhere, mostly outside
+    MetricX's [0, 25] clamp; so the row of ``<extra_id_10>`` in ``lm_head`` is set along the
+    mean decoder state of a few corpus inputs, scaled to land near 12, plus seeded noise that
+    keeps the scores of different inputs apart.
+    """
+    from transformers import MT5Config, MT5ForConditionalGeneration, T5TokenizerFast
+
+    out_dir = Path(out_dir)
+    tok_dir = _new_dir(out_dir, "tiny-mt5-tokenizer")
+    spm_path = tok_dir / "spiece.model"
+    _train_spm(spm_path, pad_id=0, eos_id=1, unk_id=2, bos_id=-1)
+    tokenizer = T5TokenizerFast(vocab_file=str(spm_path), extra_ids=100, legacy=False)
+    tokenizer.save_pretrained(tok_dir)
+    config = MT5Config(
+        vocab_size=len(tokenizer) + 12,  # like mT5, a few embedding rows beyond the tokenizer
+        d_model=32,
+        d_kv=16,
+        d_ff=64,
+        num_layers=2,
+        num_decoder_layers=2,
+        num_heads=2,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+        feed_forward_proj="gated-gelu",
+        tie_word_embeddings=False,
+    )
+    index = tokenizer.convert_tokens_to_ids(METRICX_SCORE_TOKEN)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SEED)
+        model = MT5ForConditionalGeneration(config).eval()
+        texts = [f"source: {ja} candidate: {zh}" for ja, zh in zip(CORPUS_JA, CORPUS_ZH)]
+        batch = tokenizer(texts, return_tensors="pt", padding=True)
+        with torch.no_grad():
+            start = torch.zeros((len(texts), 1), dtype=torch.long)
+            states = model(**batch, decoder_input_ids=start, output_hidden_states=True).decoder_hidden_states[-1]
+            mean = states[:, 0].mean(dim=0)
+            row = 12.0 * mean / mean.dot(mean) + 2.0 * torch.randn(config.d_model) / config.d_model**0.5
+            model.lm_head.weight[index] = row
+    model.save_pretrained(out_dir / "tiny-metricx")
+    return {"model": out_dir / "tiny-metricx", "tokenizer": tok_dir}

@@ -330,9 +330,10 @@ class CometMetric(NeuralMetric):
             )
         pairs = list(zip(data.sources, data.hypotheses))
         if qe:
-            return InputPlan(rows=[[(src, mt, None) for src, mt in pairs]], mode="qe", n_refs=0)
+            rows = [[(src, mt, None) for src, mt in pairs]]
+            return InputPlan(rows=rows, mode="qe", n_refs=0, texts=rows)  # a key is its texts
         rows = [[(src, mt, ref) for (src, mt), ref in zip(pairs, stream)] for stream in data.references]
-        return InputPlan(rows=rows, mode="ref", n_refs=len(rows))
+        return InputPlan(rows=rows, mode="ref", n_refs=len(rows), texts=rows)
 
     def token_lengths(self, loaded: LoadedModel, texts: list[str]) -> dict[str, int]:
         tokenizer = loaded.model.encoder.tokenizer

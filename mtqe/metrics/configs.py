@@ -17,11 +17,19 @@ BLEU_TOKENIZERS: tuple[str, ...] = (
 # COMET precisions: 32 | bf16 (autocast) | 16, and the Lightning spellings of the same.
 COMET_PRECISIONS: tuple[str, ...] = ("32", "bf16", "16")
 COMET_PRECISION_ALIASES: tuple[str, ...] = ("32-true", "fp32", "bf16-mixed", "16-mixed", "fp16")
+# What a neural metric does with a segment longer than its encoder takes (metrics/long_segments.py).
+LONG_SEGMENTS: tuple[str, ...] = ("truncate", "split")
+LONG_SEGMENTS_HELP = (
+    "truncate (score the cut input, as the reference implementation does) | split (score the "
+    "sentences of an over-long segment, aligned across source/hypothesis/reference, length-weighted)"
+)
+# accelerate's device maps that shard one model over the GPUs of a node.
+DEVICE_MAPS: tuple[str, ...] = ("auto", "balanced", "balanced_low_0", "sequential")
 
 
 @dataclass
 class MetricConfig:
-    type: str = field(default=MISSING, metadata={"help": "bleu | chrf | ter | comet"})
+    type: str = field(default=MISSING, metadata={"help": "bleu | chrf | ter | comet | metricx | xsim"})
     name: str = field(default=MISSING, metadata={"help": "column name on the leaderboard"})
 
 
@@ -88,6 +96,7 @@ class CometConfig(MetricConfig):
             "only for a file whose origin you trust; a warning is printed"
         },
     )
+    long_segments: str = field(default="truncate", metadata={"help": LONG_SEGMENTS_HELP})
 
     def __post_init__(self) -> None:
         check(self, "model", bool(str(self.model).strip()), "give a hub id or a checkpoint path")
@@ -96,6 +105,56 @@ class CometConfig(MetricConfig):
         check(self, "gpus", self.gpus in (0, 1),
               "use 0 (CPU) or 1 (one GPU); multi-GPU COMET (DDP) is not supported")
         check_at_least(self, "batch_size", 1)
+        check_choice(self, "long_segments", LONG_SEGMENTS)
+
+
+# MetricX-24 precisions: fp16 is refused (mT5 activations overflow in float16).
+METRICX_PRECISIONS: tuple[str, ...] = ("32", "bf16")
+
+
+@dataclass
+class MetricxConfig(MetricConfig):
+    model: str = field(
+        default="google/metricx-24-hybrid-large-v2p6",
+        metadata={"help": "hub id (online) or a local model directory (config.json + weights)"},
+    )
+    tokenizer: str = field(
+        default="google/mt5-xl",
+        metadata={"help": "the mT5 tokenizer the published models use: hub id or a local directory"},
+    )
+    qe: bool = field(
+        default=False, metadata={"help": "true: score without a reference (the hybrid models' QE input format)"}
+    )
+    max_input_tokens: int = field(
+        default=1536, metadata={"help": "tokens per input (the published models were trained with 1536)"}
+    )
+    batch_size: int = 8
+    gpus: int = field(default=0, metadata={"help": "0: CPU; 1: GPU (all of a node's GPUs with device_map)"})
+    precision: str = field(
+        default="32", metadata={"help": "32 | bf16 (weights loaded in bfloat16; the -bfloat16 hub variants)"}
+    )
+    device_map: Optional[str] = field(
+        default=None,
+        metadata={"help": "null (one device) | auto | balanced | balanced_low_0 | sequential: shard the model "
+                  "over the node's GPUs with accelerate (needs gpus: 1 and CUDA)"},
+    )
+    multi_reference: str = field(default="mean", metadata={"help": "mean | min over references (lower is better)"})
+    long_segments: str = field(default="truncate", metadata={"help": LONG_SEGMENTS_HELP})
+
+    def __post_init__(self) -> None:
+        check(self, "model", bool(str(self.model).strip()), "give a hub id or a local model directory")
+        check(self, "tokenizer", bool(str(self.tokenizer).strip()), "give the mT5 tokenizer: google/mt5-xl or a directory")
+        check(self, "precision", str(self.precision).strip().lower() in (*METRICX_PRECISIONS, "fp32", "bf16-mixed"),
+              "use 32 | bf16 (fp16 is not offered: mT5 overflows in float16)")
+        check(self, "gpus", self.gpus in (0, 1), "use 0 (CPU) or 1 (GPU; set device_map to shard over several)")
+        check_at_least(self, "batch_size", 1)
+        check_at_least(self, "max_input_tokens", 2)
+        check_choice(self, "multi_reference", ("mean", "min"))
+        check_choice(self, "long_segments", LONG_SEGMENTS)
+        if self.device_map is not None:
+            check_choice(self, "device_map", DEVICE_MAPS)
+            check(self, "device_map", self.gpus == 1,
+                  "shards the model over GPUs: set gpus: 1 too (or device_map: null on the CPU)")
 
 
 

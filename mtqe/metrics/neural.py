@@ -19,13 +19,22 @@ The base does:
   ``precision: bf16|16``, ``torch.autocast``; a batch that runs out of CUDA memory is run as
   two halves (``split_on_oom``, shared with the translators) and later batches use the
   smaller size;
-* **truncation** counted per segment, **progress** advanced per segment as its inputs arrive.
+* **truncation** counted per segment, **progress** advanced per segment as its inputs arrive;
+* **long segments** (``long_segments: truncate | split``, signed ``long:``): over-long
+  segments are scored cut, or split into aligned sentences and length-weighted
+  (:mod:`mtqe.metrics.long_segments`); their count is always in ``details["long_segments"]``.
 
 Hooks a subclass implements: :meth:`resolve_checkpoint`, :meth:`load_model`,
 :meth:`read_model`, :meth:`max_input_tokens`, :meth:`plan_inputs`, :meth:`token_lengths`,
 :meth:`encode_inputs`, :meth:`predict_batch`; and may override :meth:`is_truncated`,
 :meth:`checkpoint_hash`, :meth:`combine`, :meth:`cache_identity`, :meth:`result_details`,
-:meth:`signature_fields`.
+:meth:`signature_fields`, :meth:`input_key`, :meth:`place_model`.
+
+Devices: the CPU or one GPU per process (``gpus: 0|1``); a subclass may shard one model over
+the GPUs of a node in :meth:`place_model` (MetricX's ``device_map``). Data parallelism over
+GPUs is not done in-process: the seam is :meth:`_run_model` (a list of sorted batches, each
+scored independently and stored per batch in the score cache), so several processes, one per
+GPU, sharing one ScoreCache file already split a sweep's work without scoring anything twice.
 """
 
 from __future__ import annotations
@@ -36,7 +45,9 @@ import math
 import threading
 import time
 from abc import abstractmethod
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
@@ -46,6 +57,7 @@ import numpy as np
 from mtqe.errors import ConfigError, ModelUnavailableError
 from mtqe.metrics.base import MeanOfSegments, Metric, MetricInput, MetricResult
 from mtqe.metrics.checkpoints import LoadFailure, checkpoint_sha256, hub_offline, model_label
+from mtqe.metrics.long_segments import split_pieces, summary
 from mtqe.metrics.neural_batching import Key, OnScored, SegmentProgress, input_length, sorted_batches
 from mtqe.metrics.neural_types import (
     PRECISIONS,
@@ -60,6 +72,17 @@ from mtqe.metrics.score_cache import ScoreCache, score_key
 from mtqe.progress import NoProgress, Progress
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Split:
+    """What splitting the over-long inputs of one ``score()`` gave."""
+
+    scores: dict[tuple[int, int], tuple[float, bool]] = field(default_factory=dict)
+    reasons: Counter[str] = field(default_factory=Counter)  # inputs scored truncated, by reason
+    inputs: int = 0
+    scored: int = 0
+    from_cache: int = 0
 
 
 class NeuralMetric(MeanOfSegments, Metric):
@@ -94,6 +117,10 @@ class NeuralMetric(MeanOfSegments, Metric):
             raise ConfigError(f"metric.{cfg.name}.batch_size={cfg.batch_size}: must be at least 1")
         if not str(cfg.model).strip():
             raise ConfigError(f"metric.{cfg.name}.model is empty: give a hub id or a checkpoint path")
+        long_mode = str(getattr(cfg, "long_segments", "truncate")).strip().lower()
+        if long_mode not in ("truncate", "split"):
+            raise ConfigError(f"metric.{cfg.name}.long_segments={long_mode!r}: use truncate | split")
+        self.long_mode = long_mode
         self.cfg = cfg
         self.precision = precision
         self.cache = cache
@@ -172,6 +199,15 @@ class NeuralMetric(MeanOfSegments, Metric):
         """Family-specific signature fields, placed after ``refs``."""
         return []
 
+    def input_key(self, src: str, mt: str, ref: str | None) -> Key:
+        """The model input of one (source, hypothesis, reference) (for split sentence pieces)."""
+        return (src, mt, ref)
+
+    def place_model(self, model: Any, device: Any) -> Any:
+        """Put the loaded model on ``device``; returns the device its inputs go to."""
+        model.to(device)
+        return device
+
     # ----------------------------------------------------------------- signature
 
     def version(self) -> str:
@@ -203,6 +239,7 @@ class NeuralMetric(MeanOfSegments, Metric):
             f"precision:{self.precision}",
             f"bs:{int(self.cfg.batch_size)}",
             f"device:{'cuda' if int(self.cfg.gpus) else 'cpu'}",
+            f"long:{self.long_mode}",
         ]
         if truncated is not None:
             parts.append(f"trunc:{truncated}")
@@ -229,8 +266,7 @@ class NeuralMetric(MeanOfSegments, Metric):
             )
         digest = self.checkpoint_hash(checkpoint)
         model = self.load_model(checkpoint, offline)
-        device = torch.device("cuda" if int(self.cfg.gpus) else "cpu")
-        model.to(device)
+        device = self.place_model(model, torch.device("cuda" if int(self.cfg.gpus) else "cpu"))
         model.eval()
         traits, extra = self.read_model(model)
         facts = CheckpointFacts(
@@ -331,6 +367,7 @@ class NeuralMetric(MeanOfSegments, Metric):
         had_model = self._loaded is not None
         try:
             scored, from_cache = self._fill(facts, unique, plan.mode, ticks.scored)
+            split = self._split_long(data, plan, facts)
         except ModelUnavailableError as exc:  # one input does not fit in GPU memory even alone
             return MetricResult.not_available(self.cfg.name, self.signature(), str(exc))
         except LoadFailure:  # some inputs were not cached and the model cannot load here
@@ -339,7 +376,7 @@ class NeuralMetric(MeanOfSegments, Metric):
             loaded_now = True  # the facts were cached but some inputs were not: loaded for them
         if self._loaded is not None:
             facts = self._loaded.facts
-        return self._result(data, plan, facts, unique, scored, from_cache, loaded_now, started)
+        return self._result(data, plan, facts, unique, scored, from_cache, loaded_now, started, split)
 
     def _result(
         self,
@@ -351,20 +388,29 @@ class NeuralMetric(MeanOfSegments, Metric):
         from_cache: int,
         loaded_now: bool,
         started: float,
+        split: _Split,
     ) -> MetricResult:
         per_stream = np.array([[self._memo[k][0] for k in row] for row in plan.rows], dtype=np.float64)
-        truncated_rows = np.array([[self._memo[k][1] for k in row] for row in plan.rows], dtype=bool)
+        whole_cut = np.array([[self._memo[k][1] for k in row] for row in plan.rows], dtype=bool)
+        truncated_rows, split_rows = whole_cut.copy(), np.zeros_like(whole_cut)
+        for (r, i), (value, cut) in split.scores.items():
+            per_stream[r, i], truncated_rows[r, i], split_rows[r, i] = value, cut, True
         segment = self.combine(per_stream)
         truncated = int(truncated_rows.any(axis=0).sum())
+        over_long = whole_cut.any(axis=0)
+        # a segment counts as split when every over-long input of it was scored from pieces
+        fully_split = int((over_long & (split_rows | ~whole_cut).all(axis=0)).sum())
         details: dict[str, Any] = {
             "model_class": facts.model_class,
             "checkpoint_sha256": facts.checkpoint_hash,
             "truncated": truncated,
             "max_tokens": facts.max_positions,
-            "inputs": len(unique),
-            "scored": scored,
-            "cached": len(unique) - scored,
-            "from_score_cache": from_cache,
+            "long_segments": summary(self.long_mode, facts.max_positions, int(over_long.sum()), fully_split,
+                                     truncated, split.reasons),
+            "inputs": len(unique) + split.inputs,
+            "scored": scored + split.scored,
+            "cached": len(unique) + split.inputs - scored - split.scored,
+            "from_score_cache": from_cache + split.from_cache,
             "seconds": round(time.perf_counter() - started, 3),
             **self.result_details(plan, per_stream, data),
         }
@@ -381,6 +427,42 @@ class NeuralMetric(MeanOfSegments, Metric):
             stats=segment.reshape(-1, 1),
             details=details,
         )
+
+    # ----------------------------------------------------------------- long segments
+
+    def _split_long(self, data: MetricInput, plan: InputPlan, facts: CheckpointFacts) -> _Split:
+        """In split mode, scores of the over-long inputs of ``plan`` from their sentence pieces
+        (``(stream, segment) -> (score, still cut)``); the whole inputs are already in the memo."""
+        out = _Split()
+        if self.long_mode != "split":
+            return out
+        planned: dict[tuple[int, int], list[tuple[Key, int]]] = {}
+        for r, row in enumerate(plan.rows):
+            for i, key in enumerate(row):
+                if not self._memo[key][1]:
+                    continue
+                if plan.texts is None:
+                    out.reasons[f"{self.family} cannot split its inputs"] += 1
+                    continue
+                src, mt, ref = plan.texts[r][i]
+                pieces = split_pieces(src, mt, ref, src_lang=data.src_lang, tgt_lang=data.tgt_lang)
+                if isinstance(pieces, str):
+                    out.reasons[pieces] += 1
+                    continue
+                planned[(r, i)] = [(self.input_key(p.src, p.mt, p.ref), p.weight) for p in pieces]
+        keys = list(dict.fromkeys(k for pieces in planned.values() for k, _ in pieces))
+        out.inputs = len(keys)
+        out.scored, out.from_cache = self._fill(facts, keys, plan.mode, lambda _keys: None)
+        for position, pieces in planned.items():
+            weights = np.array([w for _, w in pieces], dtype=np.float64)
+            if weights.sum() <= 0:
+                weights = np.ones_like(weights)
+            values = np.array([self._memo[k][0] for k, _ in pieces], dtype=np.float64)
+            cut = any(self._memo[k][1] for k, _ in pieces)
+            if cut:
+                out.reasons["a sentence piece is still over-long"] += 1
+            out.scores[position] = (float((weights * values).sum() / weights.sum()), cut)
+        return out
 
     # ----------------------------------------------------------------- internals
 

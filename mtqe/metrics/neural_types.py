@@ -30,6 +30,7 @@ class NeuralConfig(Protocol):
     batch_size: int
     gpus: int
     precision: str
+    long_segments: str  # truncate | split (mtqe/metrics/long_segments.py)
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,6 @@ class InputPlan:
     rows: list[list[Key]]  # model inputs per reference stream (one row without references)
     mode: str  # part of the cache identity, e.g. "ref" or "qe"
     n_refs: int  # references shown in the signature
+    # The (source, hypothesis, reference or None) each key of ``rows`` was built from, same
+    # layout: what ``long_segments: split`` cuts into sentences. None: the metric cannot split.
+    texts: list[list[tuple[str, str, str | None]]] | None = None

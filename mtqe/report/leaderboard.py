@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from mtqe.diagnostics.registry import DIAGNOSTIC_NAMES
 from mtqe.diagnostics.run import flagged_counts
@@ -49,11 +50,30 @@ def row_notes(row: SystemResult, metric_names: Sequence[str]) -> list[str]:
             notes.append(f"{name}: not computed")
         elif result is not None and result.unavailable:
             notes.append(f"{name}: {result.unavailable}")
+        elif result is not None and (note := long_segment_note(name, result.details, row.n_segments)):
+            notes.append(note)
     if row.status != "ok":
         notes.append("no output: see error")
     elif not row.diagnostics:
         notes.append("diagnostics: not run (diagnostics=false)")
     return notes
+
+
+def long_segment_note(metric: str, details: Mapping[str, Any], n_segments: int) -> str | None:
+    """The note of a neural metric's result with segments over its token limit (None when
+    there are none); ``details["long_segments"]`` is written by mtqe/metrics/long_segments.py."""
+    info = details.get("long_segments")
+    if not isinstance(info, Mapping) or not info.get("over_long"):
+        return None
+    head = f"{metric}: {int(info['over_long'])} of {n_segments} segments longer than the model's " \
+           f"{info.get('max_tokens')} tokens"
+    if info.get("mode") != "split":
+        return f"{head}, scored truncated (long_segments=truncate)"
+    text = f"{head}: {int(info.get('split', 0))} scored as aligned sentences (length-weighted)"
+    if info.get("truncated"):
+        why = "; ".join(f"{reason}: {count}" for reason, count in dict(info.get("not_split") or {}).items())
+        text += f", {int(info['truncated'])} still truncated" + (f" ({why})" if why else "")
+    return text
 
 
 def diagnostic_cells(row: SystemResult) -> dict[str, str]:

@@ -103,6 +103,7 @@ def test_construction_signature_and_info_load_nothing(tiny_comet):
     metric = CometMetric(cfg=comet_config("Unbabel/wmt22-comet-da"))
     assert metric.signature() == (
         "comet|model:Unbabel/wmt22-comet-da|hash:unloaded|version:2.2.7|agg:mean|precision:32|bs:4|device:cpu"
+        "|long:truncate"
     )
     assert metric.info.name == "comet"
     assert metric.info.needs_reference and metric.info.needs_source and metric.info.higher_is_better
@@ -156,7 +157,7 @@ def test_reference_based_scores_equal_comet_predict(tiny_comet, direct):
     digest = hashlib.sha256(Path(ckpt).read_bytes()).hexdigest()
     assert result.signature == (
         f"comet|model:tiny-comet-da|hash:{digest[:12]}|version:2.2.7|refs:1|agg:mean"
-        "|precision:32|bs:4|device:cpu|trunc:0"
+        "|precision:32|bs:4|device:cpu|long:truncate|trunc:0"
     )
     assert f"hash:{digest[:12]}" in metric.signature()  # known once loaded
     assert result.details["model_class"] == "RegressionMetric"
