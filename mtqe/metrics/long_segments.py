@@ -50,8 +50,8 @@ def split_pieces(src: str, mt: str, ref: str | None, *, src_lang: str, tgt_lang:
         mt_sents = split_sentences(mt, tgt_lang)
         src_sents = split_sentences(src, src_lang)
         ref_sents = split_sentences(ref, tgt_lang) if ref is not None else None
-    except MtqeError as exc:
-        return f"no sentence splitter ({exc})"
+    except MtqeError:
+        return f"no sentence splitter for {src_lang}-{tgt_lang}"
     if len(mt_sents) < 2:
         return "the hypothesis is a single sentence"
     if not src_sents or (ref_sents is not None and not ref_sents):

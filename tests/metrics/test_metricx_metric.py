@@ -272,3 +272,27 @@ def test_lower_is_better_ranks_leaderboard_and_chart(tiny_metricx, tmp_path):
     assert ranks == {"good": "1", "mid": "2", "bad": "3"}
     page = write_html_report(tmp_path).read_text(encoding="utf-8")
     assert "lower is better" in page and "metricx" in page
+
+
+def test_split_long_segments_scores_pieces_in_the_metricx_format(tiny_metricx, expected):
+    """jpus-2022 paragraphs over a 256-token limit, split into aligned sentences."""
+    from mtqe.corpus.loader import default_references_dir, load_parallel_document
+    from mtqe.corpus.manifest import load_manifest
+    from mtqe.metrics.long_segments import split_pieces
+
+    doc = load_parallel_document(load_manifest(default_references_dir()), "jpus-2022", "ja", "zh", unit="paragraph")
+    sources, refs = list(doc.sources[:12]), list(doc.target_segments("zh-community")[:12])
+    hyps = [r.replace("两位领导人", "他们") for r in refs]
+    seeds = data(refs, sources=sources, hypotheses=hyps)
+    cut = MetricxMetric(cfg=config(tiny_metricx, max_input_tokens=256)).score(seeds)
+    split = MetricxMetric(cfg=config(tiny_metricx, max_input_tokens=256, long_segments="split")).score(seeds)
+    info = split.details["long_segments"]
+    assert info["over_long"] == cut.details["truncated"] > 0 and info["split"] == info["over_long"]
+    assert info["truncated"] == 0 and split.signature.endswith("|long:split|trunc:0")
+    i = max(range(12), key=lambda k: len(sources[k]))
+    pieces = split_pieces(sources[i], hyps[i], refs[i], src_lang="ja", tgt_lang="zh")
+    weights = np.array([p.weight for p in pieces], dtype=float)
+    want = sum(w * expected(p.src, p.mt, p.ref, 256) for w, p in zip(weights, pieces)) / weights.sum()
+    assert split.segment_scores[i] == pytest.approx(want, abs=1e-4)
+    short = [k for k in range(12) if len(sources[k]) < 40]
+    assert short and all(split.segment_scores[k] == cut.segment_scores[k] for k in short)
