@@ -22,6 +22,7 @@ from mtqe.metrics.metricx_metric import MetricxMetric
 from mtqe.metrics.registry import build_metric, validate_metric_config
 from mtqe.metrics.scoring import add_statistics
 from mtqe.metrics.score_cache import ScoreCache
+from tests.test_config_validation import plan  # noqa: F401 -- a fixture: plan_run of the real conf/
 from tests.tiny_models import CORPUS_EN, CORPUS_JA, CORPUS_ZH, METRICX_SCORE_TOKEN
 
 SOURCES = [CORPUS_JA[0], CORPUS_JA[2] + CORPUS_JA[3], CORPUS_JA[4], CORPUS_JA[5] * 3, CORPUS_JA[6]]
@@ -296,3 +297,13 @@ def test_split_long_segments_scores_pieces_in_the_metricx_format(tiny_metricx, e
     assert split.segment_scores[i] == pytest.approx(want, abs=1e-4)
     short = [k for k in range(12) if len(sources[k]) < 40]
     assert short and all(split.segment_scores[k] == cut.segment_scores[k] for k in short)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only error")
+def test_a_run_asking_for_device_map_on_a_cpu_machine_stops_before_any_work(plan):  # noqa: F811
+    """Through the real conf/ and plan_run's preflight, as `mtqe run` does it."""
+    key = "metric.metricx-24-hybrid-xxl"
+    with pytest.raises(ConfigError, match=rf"{key}\.device_map='auto' shards the model over GPUs, but no CUDA"):
+        plan(["system=[community]", "metric=[bleu,metricx-24-hybrid-xxl]", f"{key}.gpus=1", f"{key}.device_map=auto"])
+    with pytest.raises(ConfigError, match=rf"{key}\.device_map='auto': shards the model over GPUs: set gpus: 1"):
+        plan(["system=[community]", "metric=[metricx-24-hybrid-xxl]", f"{key}.device_map=auto"])
