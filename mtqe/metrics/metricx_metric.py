@@ -164,9 +164,18 @@ class MetricxMetric(NeuralMetric):
         if self.cfg.device_map is not None:
             kwargs["device_map"] = self.cfg.device_map
         try:
-            model = MT5ForConditionalGeneration.from_pretrained(str(checkpoint), local_files_only=True, **kwargs)
+            model, info = MT5ForConditionalGeneration.from_pretrained(
+                str(checkpoint), local_files_only=True, output_loading_info=True, **kwargs
+            )
         except Exception as exc:  # noqa: BLE001 -- third-party load: the directory is unusable
             raise LoadFailure(f"MetricX model {str(checkpoint)!r} could not be loaded ({first_line(exc)})") from None
+        # transformers fills missing weights with random values and only warns: refuse instead
+        missing = [k for k in info.get("missing_keys", ()) if not k.endswith("embed_tokens.weight")]
+        if missing:
+            raise LoadFailure(
+                f"MetricX model {str(checkpoint)!r} lacks {len(missing)} weights of an mT5 encoder-decoder "
+                f"({', '.join(sorted(missing)[:3])}, ...): not a MetricX checkpoint"
+            )
         self._check_vocabulary(model)
         return model
 

@@ -307,3 +307,12 @@ def test_a_run_asking_for_device_map_on_a_cpu_machine_stops_before_any_work(plan
         plan(["system=[community]", "metric=[bleu,metricx-24-hybrid-xxl]", f"{key}.gpus=1", f"{key}.device_map=auto"])
     with pytest.raises(ConfigError, match=rf"{key}\.device_map='auto': shards the model over GPUs: set gpus: 1"):
         plan(["system=[community]", "metric=[metricx-24-hybrid-xxl]", f"{key}.device_map=auto"])
+
+
+def test_a_directory_without_decoder_weights_is_refused_not_randomly_filled(tiny_metricx, tmp_path):
+    from transformers import MT5Config, MT5EncoderModel
+
+    full = MT5Config.from_pretrained(tiny_metricx["model"])
+    MT5EncoderModel(full).save_pretrained(tmp_path / "encoder-only")
+    result = MetricxMetric(cfg=config(tiny_metricx, model=str(tmp_path / "encoder-only"))).score(data(REFS))
+    assert result.score is None and "lacks" in result.unavailable and "not a MetricX checkpoint" in result.unavailable
