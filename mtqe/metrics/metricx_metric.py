@@ -29,7 +29,6 @@ so; the XXL configs use it). fp16 is not offered: mT5 activations overflow in fl
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,8 +44,6 @@ from mtqe.metrics.neural import NeuralMetric
 from mtqe.metrics.neural_batching import Key
 from mtqe.metrics.neural_types import CheckpointFacts, InputPlan, LoadedModel, ModelTraits, Unscorable
 from mtqe.metrics.score_cache import ScoreCache
-
-log = logging.getLogger(__name__)
 
 SCORE_TOKEN = "<extra_id_10>"  # its logit is the score
 MT5_SCORE_ID = 250089  # SCORE_TOKEN's id in the mT5 vocabulary of the published models

@@ -22,6 +22,8 @@ from mtqe.metrics.metricx_metric import MetricxMetric
 from mtqe.metrics.registry import build_metric, validate_metric_config
 from mtqe.metrics.scoring import add_statistics
 from mtqe.metrics.score_cache import ScoreCache
+from mtqe.results import SystemResult
+from mtqe.systems.base import SystemOutput
 from tests.test_config_validation import plan  # noqa: F401 -- a fixture: plan_run of the real conf/
 from tests.tiny_models import CORPUS_EN, CORPUS_JA, CORPUS_ZH, METRICX_SCORE_TOKEN
 
@@ -232,10 +234,7 @@ def test_the_packaged_configs_validate_with_the_published_hub_ids():
 # ----------------------------------------------------------------------------- ranks, leaderboard, charts
 
 
-def _row(doc, system: str, scores: list[float], metric) -> "SystemResult":  # noqa: F821
-    from mtqe.results import SystemResult
-    from mtqe.systems.base import SystemOutput
-
+def _row(doc, system: str, scores: list[float], metric) -> SystemResult:
     stats = np.array(scores, dtype=np.float64).reshape(-1, 1)
     result = MetricResult("metricx", float(stats.mean()), metric.signature(), segment_scores=tuple(scores),
                           stats=stats)
