@@ -118,12 +118,14 @@ def _advances(before: tuple[int, int, int], after: tuple[int, int, int], with_re
 
 
 def summary(
-    mode: str, limit: int, over_long: int, split: int, still_cut: int, reasons: Counter[str]
+    mode: str, limit: int, segments: int, over_long: int, split: int, still_cut: int, reasons: Counter[str]
 ) -> dict[str, Any]:
-    """``details["long_segments"]`` of one result (segment counts)."""
+    """``details["long_segments"]`` of one result: counts of its ``segments`` (``not_split``
+    counts model inputs, one per segment and reference stream, by reason)."""
     return {
         "mode": mode,
         "max_tokens": int(limit),
+        "segments": int(segments),
         "over_long": int(over_long),
         "split": int(split),
         "truncated": int(still_cut),

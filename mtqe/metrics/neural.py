@@ -405,7 +405,7 @@ class NeuralMetric(MeanOfSegments, Metric):
             "checkpoint_sha256": facts.checkpoint_hash,
             "truncated": truncated,
             "max_tokens": facts.max_positions,
-            "long_segments": summary(self.long_mode, facts.max_positions, int(over_long.sum()), fully_split,
+            "long_segments": summary(self.long_mode, facts.max_positions, len(segment), int(over_long.sum()), fully_split,
                                      truncated, split.reasons),
             "inputs": len(unique) + split.inputs,
             "scored": scored + split.scored,

@@ -61,12 +61,13 @@ def row_notes(row: SystemResult, metric_names: Sequence[str]) -> list[str]:
 
 def long_segment_note(metric: str, details: Mapping[str, Any], n_segments: int) -> str | None:
     """The note of a neural metric's result with segments over its token limit (None when
-    there are none); ``details["long_segments"]`` is written by mtqe/metrics/long_segments.py."""
+    there are none); ``details["long_segments"]`` is written by mtqe/metrics/long_segments.py.
+    The counts are of the segments the metric scored (the whole document in a subset row)."""
     info = details.get("long_segments")
     if not isinstance(info, Mapping) or not info.get("over_long"):
         return None
-    head = f"{metric}: {int(info['over_long'])} of {n_segments} segments longer than the model's " \
-           f"{info.get('max_tokens')} tokens"
+    head = f"{metric}: {int(info['over_long'])} of {int(info.get('segments') or n_segments)} segments longer " \
+           f"than the model's {info.get('max_tokens')} tokens"
     if info.get("mode") != "split":
         return f"{head}, scored truncated (long_segments=truncate)"
     text = f"{head}: {int(info.get('split', 0))} scored as aligned sentences (length-weighted)"

@@ -92,7 +92,7 @@ def scored(tiny_comet, texts):
 def test_truncate_counts_the_over_long_segments(scored):
     data, cut, _ = scored
     info = cut.details["long_segments"]
-    assert info["mode"] == "truncate" and info["max_tokens"] == COMET_MAX_TOKENS
+    assert info["mode"] == "truncate" and info["max_tokens"] == COMET_MAX_TOKENS and info["segments"] == N
     assert 0 < info["over_long"] == info["truncated"] == cut.details["truncated"] < N
     assert cut.signature.endswith(f"|long:truncate|trunc:{info['over_long']}")
 
@@ -154,3 +154,5 @@ def test_the_leaderboard_notes_count_over_long_segments_per_system(scored):
     assert note.startswith(f"comet: {over} of {N} segments longer than the model's {COMET_MAX_TOKENS} tokens: "
                            f"{split.details['long_segments']['split']} scored as aligned sentences")
     assert long_segment_note("comet", {"long_segments": {"over_long": 0}}, N) is None
+    # a subset row (3 of the segments) still says what the metric scored: the whole document
+    assert long_segment_note("comet", cut.details, 3).startswith(f"comet: {over} of {N} segments")

@@ -119,7 +119,7 @@ def test_truncation_at_max_input_tokens_is_counted_and_matches_the_cut_forward_p
     want = [expected(s, h, r, limit) for s, h, r in zip(SOURCES, HYPOTHESES, REFS)]
     np.testing.assert_allclose(result.segment_scores, want, rtol=1e-5, atol=1e-5)
     assert result.details["truncated"] == sum(over) and result.signature.endswith(f"|long:truncate|trunc:{sum(over)}")
-    assert result.details["long_segments"] == {"mode": "truncate", "max_tokens": limit, "over_long": sum(over),
+    assert result.details["long_segments"] == {"mode": "truncate", "max_tokens": limit, "segments": 5, "over_long": sum(over),
                                                "split": 0, "truncated": sum(over), "not_split": {}}
 
 
