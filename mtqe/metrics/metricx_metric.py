@@ -38,7 +38,14 @@ import numpy as np
 from mtqe.errors import ConfigError
 from mtqe.io import sha256_text
 from mtqe.metrics.base import MetricInfo, MetricInput
-from mtqe.metrics.checkpoints import LoadFailure, checkpoint_sha256, first_line, hub_snapshot, is_local
+from mtqe.metrics.checkpoints import (
+    LoadFailure,
+    checkpoint_sha256,
+    first_line,
+    hub_snapshot,
+    is_local,
+    model_label,
+)
 from mtqe.metrics.configs import MetricxConfig
 from mtqe.metrics.neural import NeuralMetric
 from mtqe.metrics.neural_batching import Key
@@ -283,7 +290,7 @@ class MetricxMetric(NeuralMetric):
 
     def signature_fields(self) -> list[str]:
         return [f"mode:{'qe' if self.cfg.qe else 'ref'}", f"agg:{self.cfg.multi_reference}",
-                f"tok:{self.cfg.tokenizer}", f"max:{int(self.cfg.max_input_tokens)}"] + (
+                f"tok:{model_label(str(self.cfg.tokenizer))}", f"max:{int(self.cfg.max_input_tokens)}"] + (
             [f"device_map:{self.cfg.device_map}"] if self.cfg.device_map else [])
 
     def result_details(self, plan: InputPlan, per_stream: np.ndarray, data: MetricInput) -> dict[str, Any]:

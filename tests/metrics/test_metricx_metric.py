@@ -139,7 +139,7 @@ def test_info_and_signature_load_nothing(tiny_metricx):
     metric = MetricxMetric(cfg=config(tiny_metricx))
     assert metric.info.higher_is_better is False and metric.info.needs_reference and metric.info.needs_source
     assert metric.signature().startswith("metricx|model:tiny-metricx|hash:unloaded|version:")
-    assert "|mode:ref|agg:mean|" in metric.signature() and "|max:1536|" in metric.signature()
+    assert "|mode:ref|agg:mean|tok:tiny-mt5-tokenizer|max:1536|" in metric.signature()
     assert metric.signature().endswith("|precision:32|bs:4|device:cpu|long:truncate")
     assert metric._loaded is None
 
