@@ -177,3 +177,20 @@ def test_builds_are_deterministic_and_keep_global_rng(tmp_path: Path, builder):
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     for name in files:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_tiny_metricx_is_deterministic_keeps_global_rng_and_has_the_score_token(tmp_path: Path):
+    from transformers import AutoTokenizer, MT5Config
+
+    torch.manual_seed(123)
+    expected_next = torch.rand(1)
+    torch.manual_seed(123)
+    first = tiny_models.build_tiny_mt5_metricx(tmp_path / "a")
+    assert torch.equal(torch.rand(1), expected_next)
+    second = tiny_models.build_tiny_mt5_metricx(tmp_path / "b")
+    for key in ("model", "tokenizer"):
+        files = sorted(p.relative_to(first[key]) for p in first[key].rglob("*") if p.is_file())
+        assert files and all((first[key] / n).read_bytes() == (second[key] / n).read_bytes() for n in files)
+    tokenizer = AutoTokenizer.from_pretrained(first["tokenizer"])
+    index = tokenizer.convert_tokens_to_ids(tiny_models.METRICX_SCORE_TOKEN)
+    assert index == len(tokenizer) - 11 < MT5Config.from_pretrained(first["model"]).vocab_size  # as in mT5
