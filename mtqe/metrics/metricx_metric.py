@@ -214,6 +214,9 @@ class MetricxMetric(NeuralMetric):
     def max_input_tokens(self, model: Any) -> int:
         return int(self.cfg.max_input_tokens)
 
+    def configured_limit(self) -> int | None:
+        return int(self.cfg.max_input_tokens)
+
     # ----------------------------------------------------------------- inputs and outputs
 
     def input_key(self, src: str, mt: str, ref: str | None) -> Key:

@@ -199,6 +199,11 @@ class NeuralMetric(MeanOfSegments, Metric):
         """Family-specific signature fields, placed after ``refs``."""
         return []
 
+    def configured_limit(self) -> int | None:
+        """The token limit when the config sets it (MetricX), else None (read from the model):
+        it wins over the one kept in the score cache by checkpoint."""
+        return None
+
     def input_key(self, src: str, mt: str, ref: str | None) -> Key:
         """The model input of one (source, hypothesis, reference) (for split sentence pieces)."""
         return (src, mt, ref)
@@ -333,6 +338,8 @@ class NeuralMetric(MeanOfSegments, Metric):
         known = self.cache.checkpoint_facts(digest) if self.cache is not None else None
         if known is None or not set(CheckpointFacts.CACHED_FIELDS) <= set(known):
             return None
+        if self.configured_limit() is not None:
+            known = {**known, "max_positions": self.configured_limit()}
         return CheckpointFacts(
             checkpoint=checkpoint, checkpoint_hash=digest, **{f: known[f] for f in CheckpointFacts.CACHED_FIELDS}
         )

@@ -315,3 +315,14 @@ def test_a_directory_without_decoder_weights_is_refused_not_randomly_filled(tiny
     MT5EncoderModel(full).save_pretrained(tmp_path / "encoder-only")
     result = MetricxMetric(cfg=config(tiny_metricx, model=str(tmp_path / "encoder-only"))).score(data(REFS))
     assert result.score is None and "lacks" in result.unavailable and "not a MetricX checkpoint" in result.unavailable
+
+
+def test_a_cached_run_reports_its_own_token_limit(tiny_metricx, tmp_path):
+    """The score cache keeps one set of facts per checkpoint; the limit is the config's."""
+    cache = tmp_path / "scores.sqlite"
+    MetricxMetric(cfg=config(tiny_metricx), cache=ScoreCache(cache)).score(data(REFS))
+    MetricxMetric(cfg=config(tiny_metricx, max_input_tokens=64), cache=ScoreCache(cache)).score(data(REFS))
+    again = MetricxMetric(cfg=config(tiny_metricx), cache=ScoreCache(cache))
+    result = again.score(data(REFS))
+    assert again._loaded is None and result.details["max_tokens"] == 1536
+    assert result.details["long_segments"]["max_tokens"] == 1536
