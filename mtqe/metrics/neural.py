@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mtqe.errors import ConfigError, ModelUnavailableError
-from mtqe.metrics.base import MeanOfSegments, Metric, MetricInput, MetricResult
+from mtqe.metrics.base import ErrorSpan, MeanOfSegments, MeanOfValid, Metric, MetricInput, MetricResult
 from mtqe.metrics.checkpoints import LoadFailure, checkpoint_sha256, hub_offline, model_label
 from mtqe.metrics.neural_batching import Key, OnScored, SegmentProgress, input_length, sorted_batches
 from mtqe.metrics.neural_types import (
@@ -54,6 +54,8 @@ from mtqe.metrics.neural_types import (
     LoadedModel,
     ModelTraits,
     NeuralConfig,
+    Prediction,
+    Scored,
     Unscorable,
 )
 from mtqe.metrics.score_cache import ScoreCache, score_key
@@ -101,7 +103,7 @@ class NeuralMetric(MeanOfSegments, Metric):
         self._loaded: LoadedModel | None = None
         self._facts: CheckpointFacts | None = None  # from the score cache, model not loaded
         self._failure: str | None = None
-        self._memo: dict[Key, tuple[float, bool]] = {}
+        self._memo: dict[Key, Scored] = {}
         self._cache_identities: dict[str, str] = {}  # mode -> identity hash in the ScoreCache
         self._batch_cap = int(cfg.batch_size)  # lowered when a batch runs out of CUDA memory
         self._oom_splits = 0
@@ -137,8 +139,9 @@ class NeuralMetric(MeanOfSegments, Metric):
         """Model-ready tensors of one batch, on ``loaded.device``."""
 
     @abstractmethod
-    def predict_batch(self, loaded: LoadedModel, encoded: Any) -> list[float]:
-        """One score per input of the batch (runs under inference mode and autocast)."""
+    def predict_batch(self, loaded: LoadedModel, encoded: Any) -> list[float] | list[Prediction]:
+        """One score per input of the batch (runs under inference mode and autocast), or one
+        :class:`Prediction` when the model also marks error spans or may give no score."""
 
     def checkpoint_hash(self, checkpoint: Path) -> str:
         """Full sha256 of the checkpoint file (a directory-based model overrides this)."""
@@ -163,6 +166,13 @@ class NeuralMetric(MeanOfSegments, Metric):
             "precision": self.precision,
             "mode": mode,
         }
+
+    def combine_spans(
+        self, per_stream: list[list[tuple[ErrorSpan, ...] | None]], scores: np.ndarray
+    ) -> list[tuple[ErrorSpan, ...] | None]:
+        """Segment spans from the per-(stream, segment) spans: those of the first reference
+        stream (the spans of different references are not merged; a QE input has one)."""
+        return list(per_stream[0])
 
     def result_details(self, plan: InputPlan, per_stream: np.ndarray, data: MetricInput) -> dict[str, Any]:
         """Family-specific entries of ``MetricResult.details``."""
@@ -352,10 +362,25 @@ class NeuralMetric(MeanOfSegments, Metric):
         loaded_now: bool,
         started: float,
     ) -> MetricResult:
-        per_stream = np.array([[self._memo[k][0] for k in row] for row in plan.rows], dtype=np.float64)
-        truncated_rows = np.array([[self._memo[k][1] for k in row] for row in plan.rows], dtype=bool)
-        segment = self.combine(per_stream)
+        memo = [[self._memo[k] for k in row] for row in plan.rows]
+        per_stream = np.array([[m.score for m in row] for row in memo], dtype=np.float64)
+        truncated_rows = np.array([[m.truncated for m in row] for row in memo], dtype=bool)
+        valid = np.array([[m.valid for m in row] for row in memo], dtype=bool).all(axis=0)
+        with np.errstate(invalid="ignore"):
+            segment = np.where(valid, self.combine(np.where(valid, per_stream, 0.0)), np.nan)
         truncated = int(truncated_rows.any(axis=0).sum())
+        if isinstance(self, MeanOfValid):
+            stats = MeanOfValid.valid_stats(segment, valid)
+        elif valid.all():
+            stats = segment.reshape(-1, 1)
+        else:  # a subclass that may give no score must aggregate with MeanOfValid
+            raise RuntimeError(f"{type(self).__name__}: {int((~valid).sum())} inputs without a score")
+        spans = None
+        if any(m.spans is not None for row in memo for m in row):
+            spans = tuple(
+                () if s is None else tuple(s)
+                for s in self.combine_spans([[m.spans for m in row] for row in memo], per_stream)
+            )
         details: dict[str, Any] = {
             "model_class": facts.model_class,
             "checkpoint_sha256": facts.checkpoint_hash,
@@ -366,6 +391,7 @@ class NeuralMetric(MeanOfSegments, Metric):
             "cached": len(unique) - scored,
             "from_score_cache": from_cache,
             "seconds": round(time.perf_counter() - started, 3),
+            **({"unscored": int((~valid).sum())} if not valid.all() else {}),
             **self.result_details(plan, per_stream, data),
         }
         if self._oom_splits:
@@ -375,11 +401,13 @@ class NeuralMetric(MeanOfSegments, Metric):
             details["load_s"] = round(self._loaded.load_s, 3)
         return MetricResult(
             metric=self.cfg.name,
-            score=float(segment.mean()),
+            score=self.aggregate(stats) if valid.any() else None,
             signature=self._signature(refs=plan.n_refs, truncated=truncated),
             segment_scores=tuple(float(s) for s in segment),
-            stats=segment.reshape(-1, 1),
+            stats=stats,
             details=details,
+            segment_spans=spans,
+            unavailable=None if valid.any() else f"{self.cfg.name}: no segment could be scored (0 of {len(valid)})",
         )
 
     # ----------------------------------------------------------------- internals
@@ -404,7 +432,7 @@ class NeuralMetric(MeanOfSegments, Metric):
             found = self.cache.get_many(list(cache_keys.values()))
             hits = [k for k, ckey in cache_keys.items() if ckey in found]
             for key in hits:
-                self._memo[key] = found[cache_keys[key]]
+                self._memo[key] = Scored(*found[cache_keys[key]])
             from_cache = len(hits)
             missing = [k for k in missing if k not in self._memo]
             if hits:
@@ -432,14 +460,14 @@ class NeuralMetric(MeanOfSegments, Metric):
             return torch.autocast(device_type=device.type, dtype=torch.float16)
         return contextlib.nullcontext()
 
-    def _predict(self, loaded: LoadedModel, batch: list[Key]) -> list[float]:
+    def _predict(self, loaded: LoadedModel, batch: list[Key]) -> list[Prediction]:
         import torch
 
         with torch.inference_mode(), self._autocast(loaded.device):
-            scores = list(self.predict_batch(loaded, self.encode_inputs(loaded, batch)))
-        if len(scores) != len(batch):
-            raise RuntimeError(f"{self.family}: a batch of {len(batch)} inputs returned {len(scores)} scores")
-        return scores
+            out = list(self.predict_batch(loaded, self.encode_inputs(loaded, batch)))
+        if len(out) != len(batch):
+            raise RuntimeError(f"{self.family}: a batch of {len(batch)} inputs returned {len(out)} scores")
+        return [p if isinstance(p, Prediction) else Prediction(float(p)) for p in out]
 
     def _on_split(self, half: int) -> None:
         self._oom_splits += 1
@@ -474,15 +502,21 @@ class NeuralMetric(MeanOfSegments, Metric):
                 batches = batches[:done] + list(sorted_batches(rest, lengths, self._batch_cap))
 
     def _store(
-        self, loaded: LoadedModel, batch: list[Key], scores: list[float], lengths: Mapping[str, int], ident: str | None
+        self,
+        loaded: LoadedModel,
+        batch: list[Key],
+        predictions: list[Prediction],
+        lengths: Mapping[str, int],
+        ident: str | None,
     ) -> None:
         rows = []
-        for key, value in zip(batch, scores):
+        for key, p in zip(batch, predictions):
             flag = self.is_truncated(loaded, key, lengths)
-            self._memo[key] = (float(value), flag)
+            score = float(p.score) if p.valid else float("nan")
+            self._memo[key] = Scored(score, flag, p.spans, p.valid)
             if ident is not None:
-                rows.append((score_key(ident, key), float(value), flag))
+                rows.append((score_key(ident, key), score, flag, p.spans, p.valid))
         if ident is not None and self.cache is not None:
             self.cache.put_many(ident, rows)
-        if any(not math.isfinite(s) for s in scores):
+        if any(p.valid and not math.isfinite(p.score) for p in predictions):
             log.warning("%s: non-finite scores in a batch (precision %s)", self.cfg.name, self.precision)
