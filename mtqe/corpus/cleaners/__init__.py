@@ -14,7 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from mtqe.corpus.cleaners import lines, markdown_repost, pdf_text, plain_paragraphs, rss_html, web_page_text
+from mtqe.corpus.cleaners import (
+    lines,
+    main_text,
+    markdown_repost,
+    mofa_page,
+    pdf_text,
+    plain_paragraphs,
+    rss_html,
+    web_page_text,
+    whitehouse_article,
+)
 from mtqe.corpus.model import Block, Removal
 from mtqe.registry import Registry, build_registry
 
@@ -66,6 +76,24 @@ CLEANERS: Registry[Cleaner] = build_registry(
                 web_page_text.clean,
                 "visible text of a web page: JavaScript notice, page title, breadcrumb and "
                 "duplicate title removed",
+            ),
+            Cleaner(
+                "main_text",
+                main_text.clean,
+                "main text of any HTML page found by trafilatura; every other text block of the page "
+                "reported as removed",
+            ),
+            Cleaner(
+                "whitehouse_article",
+                whitehouse_article.clean,
+                "White House briefing-room article (HTML): title and body kept; date, category, share/print "
+                "links, archive notice, navigation, footer and ### removed",
+            ),
+            Cleaner(
+                "mofa_page",
+                mofa_page.clean,
+                "English page of Japan's foreign ministry (HTML, #maincontents): title and text kept; date, "
+                "breadcrumb, menus, PDF links and notice, back links, footer removed",
             ),
         )
     ],
