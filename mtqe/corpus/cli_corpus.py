@@ -113,8 +113,8 @@ def _add_fetch_url(actions: argparse._SubParsersAction, common: argparse.Argumen
     fetch_url.add_argument("--role", action="append", choices=ROLES, default=None,
                            help="repeat for several roles (default: --role source --role reference)")
     fetch_url.add_argument("--cleaner", default=None, type=lambda name: name.replace("-", "_"),
-                           help="cleaner registered in mtqe/corpus/cleaners (default: the one for the publisher's page "
-                                "layout - whitehouse_article, mofa_page - else main_text)")
+                           help="cleaner registered in mtqe/corpus/cleaners (default: pdf_file for a PDF, else the one for "
+                                "the publisher's page layout - whitehouse_article, mofa_page - else main_text)")
     fetch_url.add_argument("--text-id", default=None, help="default: <lang>-<first role>")
     fetch_url.add_argument("--coverage", choices=COVERAGES, default="full")
     fetch_url.add_argument("--title", default=None, help="document title (required for a new document)")
@@ -241,7 +241,10 @@ def _add(args: argparse.Namespace) -> int:
     if not args.no_language_check:
         from mtqe.langid import check_declared_language
 
-        text = decode_utf8(data, f"--file {args.file}")
+        from mtqe.corpus.cleaners import get_cleaner
+
+        extract = get_cleaner(args.cleaner).extract  # a PDF's text, not its bytes, is checked
+        text = extract(data) if extract is not None else decode_utf8(data, f"--file {args.file}")
         print(check_declared_language(text, normalize_lang(args.lang), where=f"--file {args.file}"), file=sys.stderr)
     new = NewText(
         doc_id=args.doc, lang=args.lang, roles=tuple(args.role), text_id=args.text_id, cleaner=args.cleaner,

@@ -9,10 +9,10 @@ seen now is recorded and printed with the time (trust on first use). ``mtqe corp
 --lang L --verify`` later downloads the address again and reports a changed page without
 overwriting anything.
 
-Before anything is written the page is cleaned with the chosen cleaner (by default the one
-registered for the publisher's page layout, else ``main_text``) and its language checked; a
-page the cleaner keeps nothing of, or a PDF where an HTML page was expected, stops with a line
-saying what to do.
+Before anything is written the page is cleaned with the chosen cleaner (by default
+``pdf_file`` for a PDF, else the one registered for the publisher's page layout, else
+``main_text``) and its language checked; a page the cleaner keeps no paragraph of, or a PDF
+given a text cleaner, stops with a line saying what to do.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ CLEANER_BY_HOST: tuple[tuple[str, str], ...] = (
     ("mofa.go.jp", "mofa_page"),
 )
 DEFAULT_CLEANER = "main_text"
+PDF_CLEANER = "pdf_file"  # any PDF, whoever publishes it
 DEFAULT_ROLES = ("source", "reference")
 
 
@@ -49,7 +50,7 @@ class FetchUrlRequest:
     lang: str
     url: str
     roles: tuple[str, ...] = DEFAULT_ROLES
-    cleaner: str | None = None  # None: by host (CLEANER_BY_HOST), else main_text
+    cleaner: str | None = None  # None: pdf_file for a PDF, else by host (CLEANER_BY_HOST), else main_text
     text_id: str | None = None
     title: str | None = None  # required when the document is new
     publisher: str | None = None
@@ -76,9 +77,10 @@ class FetchUrlRequest:
             if not getattr(self, name) > 0:
                 raise CorpusError(f"--{name} must be a positive number of seconds, got {getattr(self, name)}")
 
-    @property
-    def resolved_cleaner(self) -> str:
-        return self.cleaner or cleaner_for(self.url)
+    def resolved_cleaner(self, data: bytes) -> str:
+        if self.cleaner is not None:
+            return self.cleaner
+        return PDF_CLEANER if is_pdf(data) else cleaner_for(self.url)
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def fetch_url(request: FetchUrlRequest, *, references: Path | str | None = None,
     """Download ``request.url``, check that its cleaned text is usable, and register the bytes."""
     data = download(request.url, timeout=request.timeout, deadline=request.deadline)
     first_fetched = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    cleaner = request.resolved_cleaner
+    cleaner = request.resolved_cleaner(data)
     blocks, removed = _clean(data, request.url, cleaner)
     language = _check_language(blocks, request)
     digest = sha256_bytes(data)
@@ -139,15 +141,25 @@ def fetch_url(request: FetchUrlRequest, *, references: Path | str | None = None,
                        removed=tuple(removed), language=language)
 
 
-def _clean(data: bytes, url: str, cleaner: str) -> tuple[list[Block], list[Removal]]:
-    if data.startswith(b"%PDF-"):
+def is_pdf(data: bytes) -> bool:
+    return data.startswith(b"%PDF-")
+
+
+def _clean(data: bytes, url: str, cleaner_name: str) -> tuple[list[Block], list[Removal]]:
+    cleaner = CLEANERS.get(cleaner_name)
+    if is_pdf(data) and cleaner.extract is None:
         raise CorpusError(
-            f"{url} is a PDF ({len(data)} bytes); fetch-url registers web pages. Nothing was written. "
-            "Extract its text (e.g. `pdftotext FILE.pdf FILE.txt`) and add it with "
-            "`mtqe corpus add … --cleaner pdf_text`, or fetch the HTML page that carries the text"
+            f"{url} is a PDF ({len(data)} bytes) and cleaner {cleaner_name!r} reads text. Nothing was written. "
+            f"Use --cleaner {PDF_CLEANER} (or leave --cleaner out)"
         )
-    text = decode_utf8(data, f"the page at {url}").lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    blocks, removed = CLEANERS.get(cleaner).clean(text)
+    if cleaner.extract is not None:
+        try:
+            text = cleaner.extract(data)
+        except CorpusError as exc:
+            raise CorpusError(f"{url}: {exc}. Nothing was written") from None
+    else:
+        text = decode_utf8(data, f"the page at {url}").lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    blocks, removed = cleaner.clean(text)
     if any(b.kind == "paragraph" for b in blocks):  # a title alone is not the text
         return blocks, removed
     pdfs = [r.text for r in removed if r.reason == "pdf link"]
@@ -172,5 +184,7 @@ def _check_language(blocks: list[Block], request: FetchUrlRequest) -> str:
 
 def _source_name(data: bytes) -> str:
     """A file name whose suffix says what the stored bytes are (the URL's path often has none)."""
+    if is_pdf(data):
+        return "page.pdf"
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return "page.html" if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<meta")) else "page.txt"

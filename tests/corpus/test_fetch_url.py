@@ -89,6 +89,56 @@ MOFA = f"""<!DOCTYPE html>
 MOFA_PDF_ONLY = MOFA.replace(f"<p>{P1}</p>", "").replace(f"<p>{P2}</p>", "").replace(f"<p>{P3}</p>", "").replace(
     "<h2>Synthetic Section Heading</h2>", "")
 
+# A two-page PDF (Helvetica text lines at fixed positions): title block, a paragraph, a heading,
+# a paragraph cut by the page break, page numbers.
+PDF_PAGES = [
+    [(72, 720, 14, "Synthetic Joint Statement"), (72, 700, 14, "for Tests"),
+     (72, 660, 11, "SYNTHETIC TEST TEXT, not an official statement. This first paragraph was"),
+     (72, 646, 11, "written for a test of the PDF extraction and says nothing real."),
+     (72, 618, 11, "Synthetic Section Heading"),
+     (72, 590, 11, "The second synthetic paragraph mentions the U.S. and Mr. Smith Jr. so that"),
+     (72, 576, 11, "abbreviations appear, and it is cut at the page break of this"),
+     (300, 40, 10, "1")],
+    [(72, 720, 11, "synthetic document, where the next page continues it."),
+     (72, 692, 11, "A third synthetic paragraph closes the invented document."),
+     (300, 40, 10, "2")],
+]
+
+
+def make_pdf(pages: list[list[tuple[int, int, int, str]]]) -> bytes:
+    """A minimal valid PDF whose pages show the given (x, y, font size, text) lines."""
+    objects: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    pages_id = len(objects) + 1 + 2 * len(pages)  # after one content stream and one page per page
+    kids = []
+    for lines in pages:
+        ops = []
+        for x, y, size, text in lines:
+            escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            ops.append(f"BT /F1 {size} Tf {x} {y} Td ({escaped}) Tj ET")
+        stream = "\n".join(ops).encode("latin-1")
+        content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 %d 0 R >> >> "
+                        b"/Contents %d 0 R >>" % (pages_id, font, content)))
+    add(b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids))
+    catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref)
+    return bytes(out)
+
+
 GENERIC = f"""<html><head><title>Synthetic generic page</title></head><body>
 <nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/about">About us</a></li></ul></nav>
 <div class="content"><h1>Synthetic generic page</h1><p>{P1}</p><p>{P2}</p><p>{P3}</p></div>
@@ -104,7 +154,7 @@ class _Site:
             "/mofa/page.html": MOFA.encode(),
             "/mofa/pdf-only.html": MOFA_PDF_ONLY.encode(),
             "/generic.html": GENERIC.encode(),
-            "/statement.pdf": b"%PDF-1.4\n% synthetic, not a real document\n",
+            "/files/statement.pdf": make_pdf(PDF_PAGES),
         }
         self.redirects = {
             "/moved": "/wh/statement/",
@@ -236,10 +286,39 @@ def test_a_page_that_only_links_a_pdf_names_the_pdf_and_writes_nothing(capsys, r
     assert not (references_copy / "texts" / "jpus-2022" / "en-synthetic.html").exists()
 
 
-def test_a_pdf_is_refused_with_what_to_do(capsys, references_copy: Path, site) -> None:
+def test_a_pdf_is_stored_as_is_and_its_text_extracted(capsys, references_copy: Path, site) -> None:
+    base, state = site
+    code, out, err = _fetch_url(capsys, references_copy, f"{base}/files/statement.pdf")
+    assert code == 0, err
+    spec = _en_text(references_copy)
+    assert spec.cleaner == "pdf_file" and spec.path.suffix == ".pdf"
+    assert spec.path.read_bytes() == state.pages["/files/statement.pdf"]
+    text = load_clean_text(spec)
+    assert [(b.kind, b.text) for b in text.blocks] == [
+        ("title", "Synthetic Joint Statement for Tests"),
+        ("paragraph", "SYNTHETIC TEST TEXT, not an official statement. This first paragraph was written for a test "
+                      "of the PDF extraction and says nothing real."),
+        ("heading", "Synthetic Section Heading"),
+        ("paragraph", "The second synthetic paragraph mentions the U.S. and Mr. Smith Jr. so that abbreviations "
+                      "appear, and it is cut at the page break of this synthetic document, where the next page "
+                      "continues it."),
+        ("paragraph", "A third synthetic paragraph closes the invented document."),
+    ]
+    assert [(r.reason, r.text) for r in text.removed] == [("page number", "1"), ("page number", "2")]
+    code, out, _ = _run(capsys, "show", "jpus-2022", "--lang", "en", "--removed", "--references", str(references_copy))
+    assert code == 0 and "cut at the page break" in out
+
+
+def test_a_pdf_given_a_text_cleaner_is_refused(capsys, references_copy: Path, site) -> None:
     base, _ = site
-    code, _, err = _fetch_url(capsys, references_copy, f"{base}/statement.pdf")
-    assert code == 2 and "is a PDF" in err and "pdf_text" in err
+    code, _, err = _fetch_url(capsys, references_copy, f"{base}/files/statement.pdf", "--cleaner", "main_text")
+    assert code == 2 and "is a PDF" in err and "--cleaner pdf_file" in err
+
+
+def test_pdf_cleaner_on_html_says_it_is_not_a_pdf(capsys, references_copy: Path, site) -> None:
+    base, _ = site
+    code, _, err = _fetch_url(capsys, references_copy, f"{base}/mofa/page.html", "--cleaner", "pdf_file")
+    assert code == 2 and "not a PDF" in err and "Nothing was written" in err
 
 
 def test_main_text_cleaner_reports_what_it_leaves_out(capsys, references_copy: Path, site) -> None:

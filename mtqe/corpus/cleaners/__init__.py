@@ -19,6 +19,7 @@ from mtqe.corpus.cleaners import (
     main_text,
     markdown_repost,
     mofa_page,
+    pdf_file,
     pdf_text,
     plain_paragraphs,
     rss_html,
@@ -29,6 +30,7 @@ from mtqe.corpus.model import Block, Removal
 from mtqe.registry import Registry, build_registry
 
 CleanFn = Callable[[str], "tuple[list[Block], list[Removal]]"]
+ExtractFn = Callable[[bytes], str]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Cleaner:
     name: str
     clean: CleanFn
     summary: str
+    # For binary files (PDF): stored bytes -> the raw text `clean` reads; None: the file is UTF-8 text.
+    extract: ExtractFn | None = None
 
 
 CLEANERS: Registry[Cleaner] = build_registry(
@@ -58,6 +62,12 @@ CLEANERS: Registry[Cleaner] = build_registry(
                 pdf_text.clean,
                 "text extracted from a PDF: title block, short unterminated lines as headings, "
                 "paragraphs cut at page breaks rejoined",
+            ),
+            Cleaner(
+                "pdf_file",
+                pdf_file.clean,
+                "a PDF file as downloaded: text extracted with pypdf (layout mode), then the pdf_text rules",
+                extract=pdf_file.extract,
             ),
             Cleaner(
                 "markdown_repost",

@@ -11,8 +11,8 @@ Rules (walk: :mod:`mtqe.corpus.cleaners.html_page`): the ``<h1>`` → ``title``;
 list items and headings of ``#maincontents`` → ``paragraph``/``heading``; the date, links that
 make up a whole paragraph or list item ("link", "pdf link"), the PDF notice and all other page
 furniture removed with their reasons. Joint statements are often published as a PDF that the
-page only links to: the "pdf link" removals name it (fetch the PDF itself with the
-``mofa_pdf`` cleaner). Written from how these pages are built, not checked against a live page.
+page only links to: the "pdf link" removals name it (fetch the PDF itself; it gets the
+``pdf_file`` cleaner). Written from how these pages are built, not checked against a live page.
 """
 
 from __future__ import annotations
