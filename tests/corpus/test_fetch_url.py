@@ -424,3 +424,16 @@ def test_language_is_checked_on_the_cleaned_text(capsys, references_copy: Path, 
     code, _, err = _run(capsys, "fetch-url", "jpus-2022", "--lang", "ja", "--url", f"{base}/mofa/page.html",
                         "--references", str(references_copy))
     assert code == 2 and "declared as 'ja'" in err
+
+
+def test_manifest_notes_name_the_official_addresses_without_a_hash() -> None:
+    import yaml
+
+    from tests.corpus.conftest import REAL_REFERENCES
+
+    entry = yaml.safe_load((REAL_REFERENCES / "manifest.yaml").read_text(encoding="utf-8"))["documents"]["jpus-2022"]
+    source_url = entry["texts"]["zh-community"]["provenance"]["source_url"]
+    archived = source_url.replace("https://www.whitehouse.gov/", "https://bidenwhitehouse.archives.gov/")
+    assert source_url in entry["notes"] and archived in entry["notes"] and "fetch-url" in entry["notes"]
+    # Nothing English is shipped or pinned: the hash is only ever recorded on a user's first fetch.
+    assert not [t for t in entry["texts"].values() if t["lang"] == "en"]
