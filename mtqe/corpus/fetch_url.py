@@ -158,7 +158,7 @@ def _clean(data: bytes, url: str, cleaner_name: str) -> tuple[list[Block], list[
         except CorpusError as exc:
             raise CorpusError(f"{url}: {exc}. Nothing was written") from None
     else:
-        text = decode_utf8(data, f"the page at {url}").lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        text = _decode(data, url)
     blocks, removed = cleaner.clean(text)
     if any(b.kind == "paragraph" for b in blocks):  # a title alone is not the text
         return blocks, removed
@@ -171,6 +171,20 @@ def _clean(data: bytes, url: str, cleaner_name: str) -> tuple[list[Block], list[
         + (f", e.g. {removed[0].reason}: {removed[0].text[:80]!r}" if removed else "")
         + f"). Nothing was written.{hint} Check the address, or try --cleaner {other}"
     )
+
+
+def _decode(data: bytes, url: str) -> str:
+    try:
+        text = decode_utf8(data, f"the page at {url}")
+    except CorpusError as exc:
+        # decode_utf8's remedy (convert the file, re-register it) is for a registered file; here
+        # nothing is registered, and a fetched file is kept byte for byte.
+        problem = str(exc).split(". Convert", 1)[0]
+        raise CorpusError(
+            f"{problem}. Nothing was written: fetch-url keeps pages byte for byte and reads them as UTF-8. "
+            "Save the page, convert it to UTF-8 and register it with `mtqe corpus add`"
+        ) from None
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _check_language(blocks: list[Block], request: FetchUrlRequest) -> str:

@@ -154,6 +154,7 @@ class _Site:
             "/mofa/page.html": MOFA.encode(),
             "/mofa/pdf-only.html": MOFA_PDF_ONLY.encode(),
             "/generic.html": GENERIC.encode(),
+            "/shift-jis.html": f"<html><body><p>{MARK} 日本語のテキストです。</p></body></html>".encode("shift_jis"),
             "/files/statement.pdf": make_pdf(PDF_PAGES),
         }
         self.redirects = {
@@ -321,6 +322,13 @@ def test_pdf_cleaner_on_html_says_it_is_not_a_pdf(capsys, references_copy: Path,
     assert code == 2 and "not a PDF" in err and "Nothing was written" in err
 
 
+def test_a_page_not_in_utf8_is_refused_with_its_encoding(capsys, references_copy: Path, site) -> None:
+    base, _ = site
+    code, _, err = _fetch_url(capsys, references_copy, f"{base}/shift-jis.html")
+    assert code == 2 and "not valid UTF-8" in err and "SHIFT_JIS" in err and "Nothing was written" in err
+    assert "re-register" not in err
+
+
 def test_main_text_cleaner_reports_what_it_leaves_out(capsys, references_copy: Path, site) -> None:
     base, _ = site
     code, out, err = _fetch_url(capsys, references_copy, f"{base}/generic.html", "--cleaner", "main-text")
@@ -437,3 +445,14 @@ def test_manifest_notes_name_the_official_addresses_without_a_hash() -> None:
     assert source_url in entry["notes"] and archived in entry["notes"] and "fetch-url" in entry["notes"]
     # Nothing English is shipped or pinned: the hash is only ever recorded on a user's first fetch.
     assert not [t for t in entry["texts"].values() if t["lang"] == "en"]
+
+
+def test_corpus_add_takes_a_pdf_file_too(capsys, references_copy: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "statement.pdf"
+    pdf.write_bytes(make_pdf(PDF_PAGES))
+    code, out, err = _run(capsys, "add", "jpus-2022", "--lang", "en", "--role", "source", "--file", str(pdf),
+                          "--cleaner", "pdf_file", "--text-id", "en-pdf", "--references", str(references_copy))
+    assert code == 0, err
+    spec = load_manifest(references_copy).documents["jpus-2022"].texts["en-pdf"]
+    assert spec.path.read_bytes() == pdf.read_bytes()
+    assert load_clean_text(spec).blocks[0].text == "Synthetic Joint Statement for Tests"

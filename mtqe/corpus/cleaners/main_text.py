@@ -14,6 +14,8 @@ trafilatura is imported when the cleaner runs, not when the registry is listed.
 
 from __future__ import annotations
 
+import re
+
 import lxml.etree
 from lxml.etree import _Element
 
@@ -28,8 +30,13 @@ def clean(raw: str) -> tuple[list[Block], list[Removal]]:
         return [], ([Removal(shown(normalize_space(raw)), "not an html page")] if raw.strip() else [])
     blocks = _extract(raw)
     kept = "\n".join(normalize_space(b.text) for b in blocks)
-    removed = [r for r in _pieces(root) if r.reason != "not main text" or r.text not in kept]
+    removed = [r for r in _pieces(root) if r.reason != "not main text" or not _occurs(r.text, kept)]
     return blocks, removed
+
+
+def _occurs(piece: str, kept: str) -> bool:
+    # Whole words only: a menu entry "Home" is not kept because a paragraph says "Homeland".
+    return re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", kept) is not None
 
 
 def _extract(raw: str) -> list[Block]:
