@@ -18,7 +18,7 @@ from mtqe.corpus.model import (
     TextSpec,
 )
 from mtqe.corpus.paths import default_references_dir
-from mtqe.corpus.reading import DEFAULT_MAX_TEXT_BYTES, read_raw_text
+from mtqe.corpus.reading import DEFAULT_MAX_TEXT_BYTES, read_raw_bytes, read_raw_text
 from mtqe.corpus.testsets.line_document import build_line_document
 from mtqe.errors import AlignmentError, CorpusError
 
@@ -39,8 +39,16 @@ TARGET_ROLES = ("reference", "existing")
 
 def load_clean_text(spec: TextSpec, *, max_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> CleanText:
     """Read (with size, hash and encoding checks) and clean one text with its registered cleaner."""
-    raw = read_raw_text(spec, max_bytes=max_bytes)
-    blocks, removed = get_cleaner(spec.cleaner).clean(raw)
+    cleaner = get_cleaner(spec.cleaner)
+    if cleaner.extract is None:
+        raw = read_raw_text(spec, max_bytes=max_bytes)
+    else:  # a binary file (PDF): its text is extracted from the registered bytes
+        data = read_raw_bytes(spec, max_bytes=max_bytes)
+        try:
+            raw = cleaner.extract(data)
+        except CorpusError as exc:
+            raise CorpusError(f"{spec.qualified_id}: {spec.path}: {exc}") from None
+    blocks, removed = cleaner.clean(raw)
     if not blocks:
         raise CorpusError(
             f"{spec.qualified_id}: cleaner {spec.cleaner!r} kept no text from {spec.path} "

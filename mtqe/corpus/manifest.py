@@ -63,10 +63,11 @@ _TEXT_KEYS = {
     "cleaner": True,
     "provenance": True,
     "coverage": False,  # full (default) | excerpt
-    "fetch": False,  # {url, sha256}: the file may be absent until `mtqe corpus fetch`
+    "fetch": False,  # {url, sha256, first_fetched}: the file may be absent until `mtqe corpus fetch`
     "name": False,  # display name as a system (keeps case: "GPT-4"); default: the text id
 }
-_FETCH_KEYS = {"url": True, "sha256": True}
+# first_fetched: when the hash was recorded on trust (`mtqe corpus fetch-url`), ISO UTC time.
+_FETCH_KEYS = {"url": True, "sha256": True, "first_fetched": False}
 _PROVENANCE_KEYS = {
     "origin": True,
     "url": False,
@@ -309,7 +310,10 @@ class _Validator:
         url = self.string(body["url"], f"{where}.url")
         if not url.startswith(("https://", "http://")):
             raise self.fail(f"{where}.url", f"expected an http(s) URL, got {url!r}")
-        return FetchSpec(url=url, sha256=self.sha256(body["sha256"], f"{where}.sha256"))
+        return FetchSpec(
+            url=url, sha256=self.sha256(body["sha256"], f"{where}.sha256"),
+            first_fetched=self.optional_string(body.get("first_fetched"), f"{where}.first_fetched"),
+        )
 
     def roles(self, value: Any, where: str) -> frozenset[str]:
         if not isinstance(value, list) or not value:

@@ -38,6 +38,8 @@ class FetchSpec:
 
     url: str
     sha256: str  # of the downloaded bytes, checked before anything is written
+    # Set by `mtqe corpus fetch-url`: when this hash was first seen and trusted (ISO UTC time).
+    first_fetched: str | None = None
 
 
 # How much of its source a target text covers: ``full`` (a translation of the whole text) or
