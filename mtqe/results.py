@@ -23,7 +23,7 @@ import numpy as np
 
 from mtqe.diagnostics.model import Diagnostic
 from mtqe.errors import MtqeError
-from mtqe.metrics.agreement_values import AgreementStat, DeltaAgreement
+from mtqe.metrics.agreement_values import AgreementStat, DeltaAgreement  # noqa: F401 — re-exported for the report
 from mtqe.metrics.base import ErrorSpan, MetricInfo, MetricResult
 from mtqe.metrics.stats import ConfidenceInterval, PairedTestResult
 from mtqe.systems.base import SystemOutput
