@@ -40,10 +40,9 @@ from mtqe.results import SystemResult
 HUMAN_SIGNATURE_PREFIX = "human|"
 MIN_DELTA_PAIRS = 3
 """Fewest judged system pairs with at least a delta's size for its agreement estimate."""
-MAX_EPSILON_CANDIDATES = 1000
-"""acc_eq's tie thresholds: every distinct |metric difference| up to this many, otherwise
-this many quantiles of them (bounds the memory of the bootstrap; mt-metrics-eval samples
-pairs instead)."""
+BOOTSTRAP_EPSILONS = 200
+"""acc_eq thresholds searched per bootstrap resample (quantiles of the |metric differences|
+and the full data's best); the full data's value searches every distinct one."""
 _MAX_ELEMENTS = 1 << 21  # numbers materialised per batch (16 MiB of float64)
 
 SYSTEM_STATISTICS = ("sys_pearson", "sys_kendall_tau_b", "sys_pairwise_accuracy", "sys_soft_pairwise_accuracy")
@@ -177,7 +176,7 @@ def pairwise_accuracy(m: np.ndarray, h: np.ndarray) -> np.ndarray:
     return (np.sign(m[:, ia] - m[:, ib]) == np.sign(h[:, ia] - h[:, ib])).mean(axis=1)
 
 
-def bootstrap_system_scores(judged: Judged, idxs: np.ndarray) -> np.ndarray:
+def bootstrap_system_scores(judged: Judged, idxs: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """Oriented system scores ``(samples, systems)`` on the resamples ``idxs``; NaN where a
     resample leaves a system without a score (a human metric with no judged segment drawn)."""
     n_samples, n = idxs.shape
@@ -188,7 +187,7 @@ def bootstrap_system_scores(judged: Judged, idxs: np.ndarray) -> np.ndarray:
         if scorer.aggregate_sums is not None:
             stacked = np.concatenate([np.asarray(a, dtype=np.float64) for a in judged.stats], axis=1)
             for sl in batches(n_samples, max(n, n_systems * k), _MAX_ELEMENTS):
-                sums = _counts(idxs[sl], n) @ stacked
+                sums = (_counts(idxs[sl], n) if weights is None else weights[sl]) @ stacked
                 m = sums.shape[0]
                 scores = np.asarray(scorer.aggregate_sums(sums.reshape(m * n_systems, k), n), dtype=np.float64)
                 out[sl] = scores.reshape(m, n_systems)
@@ -261,14 +260,14 @@ def soft_pairwise_accuracy(p_metric: np.ndarray, p_human: np.ndarray) -> float:
 
 
 def system_level(metric: Judged, human: Judged, idxs: np.ndarray, keep: np.ndarray, confidence: float,
-                 p_human: np.ndarray | None = None) -> dict[str, Estimate]:
+                 p_human: np.ndarray | None = None, weights: np.ndarray | None = None) -> dict[str, Estimate]:
     """The four system-level statistics of ``metric`` against ``human`` (same systems, same order)."""
     n_systems = len(metric.stats)
     if n_systems < 2:
         reason = f"{n_systems} system with both scores (needs at least 2)"
         return {name: not_defined(reason) for name in SYSTEM_STATISTICS}
     m_full, h_full = metric.oriented[None, :], human.oriented[None, :]
-    m_boot, h_boot = bootstrap_system_scores(metric, idxs), bootstrap_system_scores(human, idxs)
+    m_boot, h_boot = bootstrap_system_scores(metric, idxs, weights), bootstrap_system_scores(human, idxs, weights)
     out: dict[str, Estimate] = {}
     ties = _all_ties(m_full[0], h_full[0])
     if n_systems < 3:
@@ -348,12 +347,37 @@ def item_kendall_tau_b(pairs: ItemPairs) -> np.ndarray:
         return np.where(den > 0, (con - dis) / np.where(den > 0, den, 1.0), np.nan)
 
 
-def epsilon_candidates(pairs: ItemPairs) -> np.ndarray:
-    """0 and the distinct |metric differences| (at most :data:`MAX_EPSILON_CANDIDATES`)."""
-    diffs = np.unique(np.abs(pairs.dm))
-    if diffs.size + 1 > MAX_EPSILON_CANDIDATES:
-        diffs = np.unique(np.quantile(diffs, np.linspace(0, 1, MAX_EPSILON_CANDIDATES - 1), method="lower"))
-    return np.unique(np.concatenate([[0.0], diffs]))
+def acc_eq_curve(pairs: ItemPairs) -> tuple[np.ndarray, np.ndarray]:
+    """acc_eq averaged over items at every tie threshold epsilon: 0 and each distinct
+    |metric difference| (the exact search of mt-metrics-eval's ``tau_optimization``).
+
+    The average of per-item accuracies is a weighted sum over pairs (weight
+    ``1 / (items * pairs of its item)``), so one sort gives the whole curve: a human-tied pair
+    counts once ``epsilon >= |dm|``, a concordant pair while ``epsilon < |dm|``.
+    Returns ``(thresholds, curve)``."""
+    total = pairs.per_item(np.ones(pairs.dm.size))
+    weight = 1.0 / (np.count_nonzero(total) * total[pairs.item])
+    abs_dm = np.abs(pairs.dm)
+    human_tie = pairs.dh == 0
+    concordant = ~human_tie & (np.sign(pairs.dm) == np.sign(pairs.dh))
+    thresholds = np.unique(np.concatenate([[0.0], abs_dm]))
+
+    def weight_at_most(mask: np.ndarray) -> np.ndarray:  # per threshold: weight of pairs |dm| <= it
+        order = np.argsort(abs_dm[mask], kind="stable")
+        cum = np.concatenate([[0.0], np.cumsum(weight[mask][order])])
+        return cum[np.searchsorted(abs_dm[mask][order], thresholds, side="right")]
+
+    tied = weight_at_most(human_tie)
+    apart = weight[concordant].sum() - weight_at_most(concordant)
+    return thresholds, tied + apart
+
+
+def epsilon_grid(pairs: ItemPairs, best: float) -> np.ndarray:
+    """The thresholds searched in each bootstrap resample: 0, ``best`` and quantiles of the
+    |metric differences|, :data:`BOOTSTRAP_EPSILONS` at most (bounds the cost of a resample)."""
+    diffs = np.abs(pairs.dm)
+    grid = np.quantile(diffs, np.linspace(0, 1, BOOTSTRAP_EPSILONS - 2), method="lower")
+    return np.unique(np.concatenate([[0.0, best], grid]))
 
 
 def item_acc_eq(pairs: ItemPairs, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -379,8 +403,9 @@ def item_acc_eq(pairs: ItemPairs, candidates: np.ndarray) -> tuple[np.ndarray, n
 
 
 def segment_level(metric: np.ndarray | None, human: np.ndarray | None, idxs: np.ndarray,
-                  confidence: float) -> dict[str, Estimate]:
-    """Item-grouped Kendall tau-b and acc_eq of oriented ``(segments, systems)`` scores."""
+                  confidence: float, weights: np.ndarray | None = None) -> dict[str, Estimate]:
+    """Item-grouped Kendall tau-b and acc_eq of oriented ``(segments, systems)`` scores;
+    ``weights``: the resamples ``idxs`` as counts per segment, when the caller has them."""
     if metric is None:
         return {name: not_defined("the metric has no segment scores") for name in SEGMENT_STATISTICS}
     if human is None:
@@ -388,7 +413,7 @@ def segment_level(metric: np.ndarray | None, human: np.ndarray | None, idxs: np.
     pairs = ItemPairs.of(metric, human)
     if pairs.dm.size == 0:
         return {name: not_defined("no segment has two systems with both scores") for name in SEGMENT_STATISTICS}
-    weights = _counts(idxs, pairs.n_items)
+    weights = _counts(idxs, pairs.n_items) if weights is None else weights
     out: dict[str, Estimate] = {}
     tau = item_kendall_tau_b(pairs)
     defined = np.isfinite(tau)
@@ -404,18 +429,19 @@ def segment_level(metric: np.ndarray | None, human: np.ndarray | None, idxs: np.
     if np.all(pairs.dh == 0):
         out["seg_acc_eq_item"] = not_defined("the humans tie on every pair of systems in every segment")
         return out
-    candidates = epsilon_candidates(pairs)
-    acc, has = item_acc_eq(pairs, candidates)
-    curve = acc[has].mean(axis=0)
+    thresholds, curve = acc_eq_curve(pairs)
     best = int(np.argmax(curve))  # the smallest epsilon among equal maxima
+    grid = epsilon_grid(pairs, float(thresholds[best]))
+    acc, has = item_acc_eq(pairs, grid)
     boot = np.empty(weights.shape[0])
-    for sl in batches(weights.shape[0], candidates.size + pairs.n_items, _MAX_ELEMENTS):
+    for sl in batches(weights.shape[0], grid.size + pairs.n_items, _MAX_ELEMENTS):
         w = weights[sl]
         with np.errstate(invalid="ignore", divide="ignore"):
             boot[sl] = np.max((w @ acc) / (w @ has.astype(float))[:, None], axis=1)
     out["seg_acc_eq_item"] = _estimate(
         float(curve[best]), boot, confidence,
-        f"epsilon={candidates[best]:.6g} (of {candidates.size} thresholds; re-chosen per resample)",
+        f"epsilon={thresholds[best]:.6g} (best of {thresholds.size} thresholds; "
+        f"re-chosen per resample among {grid.size})",
         n_segments=int(has.sum()))
     return out
 
@@ -480,6 +506,7 @@ class _Comparison:
         self.n = self.judged[0].metrics[human].stats.shape[0] if self.judged else 0
         self.idxs = bootstrap_indices(settings.seed, self.n, settings.bootstrap_samples) if self.n else None
         self.keep = keep_masks(settings.seed, self.n, settings.randomization_samples) if self.n else None
+        self.weights = _counts(self.idxs, self.n) if self.n else None  # the same draw as counts
         self._p_human: dict[tuple[str, ...], np.ndarray] = {}
 
     def _judged(self, metric: str, rows: list[SystemResult]) -> Judged:
@@ -526,8 +553,10 @@ class _Comparison:
         if names not in self._p_human and len(rows) >= 2:
             self._p_human[names] = one_sided_pvalues(human_j, self.keep)
         conf = self.settings.confidence
-        estimates = system_level(metric_j, human_j, self.idxs, self.keep, conf, self._p_human.get(names))
-        estimates.update(segment_level(metric_j.oriented_segments, human_j.oriented_segments, self.idxs, conf))
+        estimates = system_level(metric_j, human_j, self.idxs, self.keep, conf, self._p_human.get(names),
+                                 self.weights)
+        estimates.update(segment_level(metric_j.oriented_segments, human_j.oriented_segments, self.idxs, conf,
+                                       self.weights))
         return [self._stat(metric, s, estimates[s], len(rows), n_judged, notes) for s in STATISTICS]
 
     def deltas(self, metric: str, group: list[SystemResult], baseline: str) -> list[DeltaAgreement]:

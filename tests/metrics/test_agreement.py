@@ -17,7 +17,8 @@ from mtqe.metrics.agreement import (
     AgreementSettings,
     ItemPairs,
     agreement_for_rows,
-    epsilon_candidates,
+    acc_eq_curve,
+    epsilon_grid,
     item_acc_eq,
     item_kendall_tau_b,
     kendall_tau_b,
@@ -117,8 +118,14 @@ def test_acc_eq_matches_a_brute_force_epsilon_search() -> None:
     m, h = _with_missing(rng, (30, 4))
     expected, eps = _acc_eq_brute_force(m, h)
     pairs = ItemPairs.of(m, h)
-    acc, has = item_acc_eq(pairs, epsilon_candidates(pairs))
-    assert acc[has].mean(axis=0).max() == pytest.approx(expected)
+    thresholds, curve = acc_eq_curve(pairs)
+    assert curve.max() == pytest.approx(expected)
+    assert thresholds[np.argmax(curve)] == eps
+    # the per-item matrix of the bootstrap gives the same curve at the same thresholds
+    acc, has = item_acc_eq(pairs, thresholds)
+    np.testing.assert_allclose(acc[has].mean(axis=0), curve)
+    grid = epsilon_grid(pairs, eps)
+    assert eps in grid and 0.0 in grid
     est = segment_level(m, h, np.random.default_rng(0).choice(30, size=(40, 30)), 0.95)["seg_acc_eq_item"]
     assert est.value == pytest.approx(expected)
     assert f"epsilon={eps:.6g}" in est.note
