@@ -80,13 +80,19 @@ def human_agree_cells(result: RunResult, row: SystemResult) -> tuple[dict[str, s
     notes: list[str] = []
     if row.subset != "all":
         return cells, [f"{HUMAN_AGREE_SUFFIX[1:]}: only on whole-document rows (subset=all)"]
+    found = set()
     for d in result.delta_agreement:
         if (d.document, d.src_lang, d.tgt_lang, d.system, d.human) != (
                 row.document, row.src_lang, row.tgt_lang, row.system, human) or d.metric not in metrics:
             continue
+        found.add(d.metric)
         cells[f"{d.metric}{HUMAN_AGREE_SUFFIX}"] = _fmt(d.probability)
         if d.probability is None and d.note:
             notes.append(f"{d.metric}{HUMAN_AGREE_SUFFIX}: {d.note}")
+    if row.status == "ok" and row.system != result.baseline:
+        # e.g. a sweep merge, which does not recompute the agreement: say so, never a silent blank
+        notes += [f"{m}{HUMAN_AGREE_SUFFIX}: not computed for this result (see the job's own run)"
+                  for m in metrics if m not in found]
     return cells, notes
 
 

@@ -143,3 +143,15 @@ def test_without_human_metric_no_file_and_no_column(scored, tmp_path: Path) -> N
     assert "human_agree" not in (tmp_path / "leaderboard.csv").read_text(encoding="utf-8")
     assert "agreement" not in json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
     assert "Which metric" not in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_result_without_agreement_explains_its_empty_columns(scored) -> None:
+    # A sweep merge carries the human metric but does not recompute the agreement.
+    from mtqe.report.leaderboard import leaderboard_csv
+
+    rows, metrics = scored
+    board = list(csv.DictReader(leaderboard_csv(_run(rows, metrics)).splitlines()))
+    mild = next(r for r in board if r["system"] == "mild")
+    assert mild["chrf_human_agree"] == "" and "chrf_human_agree: not computed" in mild["notes"]
+    base = next(r for r in board if r["system"] == "base")
+    assert "human_agree" not in base["notes"]
