@@ -85,6 +85,7 @@ def scatter_svg(points: list[tuple[str, float, float]], colours: dict[str, str],
         for system, x, y in points:
             ax.scatter([x], [y], s=28, color=colours.get(system, PALETTE[0]), zorder=3)
             ax.annotate(system, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8)
+        ax.margins(x=0.18, y=0.12)  # room for the labels of the outermost dots
         direction = "higher is better" if metric_higher_is_better else "lower is better"
         ax.set_xlabel(f"{metric} ({direction})")
         ax.set_ylabel(f"{human} (system mean)")
