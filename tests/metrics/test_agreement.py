@@ -21,6 +21,9 @@ from mtqe.metrics.agreement import (
     epsilon_grid,
     item_acc_eq,
     item_kendall_tau_b,
+    Judged,
+    bootstrap_system_scores,
+    one_sided_pvalues,
     kendall_tau_b,
     pairwise_accuracy,
     pearson,
@@ -28,7 +31,7 @@ from mtqe.metrics.agreement import (
     soft_pairwise_accuracy,
 )
 from mtqe.metrics.base import MeanOfSegments, MeanOfValid, MetricInfo, MetricResult
-from mtqe.metrics.resampling import Scorer
+from mtqe.metrics.resampling import Scorer, bootstrap_indices, keep_masks
 from mtqe.results import RunResult, SystemResult
 
 HUMAN_SIG = "human|protocol:esa|name:human"
@@ -66,6 +69,38 @@ def test_undefined_correlations_are_nan_not_numbers() -> None:
 def test_soft_pairwise_accuracy_by_hand() -> None:
     assert soft_pairwise_accuracy(np.array([0.01, 0.5, 0.9]), np.array([0.01, 0.3, 0.6])) == pytest.approx(
         1 - (0 + 0.2 + 0.3) / 3)
+
+
+def _judged(values: np.ndarray, sign: float, fast: bool) -> Judged:
+    mean = MeanOfSegments()
+    scorer = Scorer(mean.aggregate, mean.aggregate_many, mean.aggregate_sums) if fast else Scorer(mean.aggregate)
+    return Judged(stats=tuple(values[:, j:j + 1] for j in range(values.shape[1])), scorer=scorer,
+                  scores=values.mean(axis=0), sign=sign)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_one_sided_pvalues_match_a_loop_over_the_same_trials(fast: bool, sign: float) -> None:
+    values = np.random.default_rng(2).normal(size=(30, 4)) + np.array([0.0, 0.3, 0.3, -0.5])
+    keep = keep_masks(5, 30, 300)
+    got = one_sided_pvalues(_judged(values, sign, fast), keep)
+    expected = []
+    for a, b in combinations(range(4), 2):
+        observed = sign * (values[:, a].mean() - values[:, b].mean())
+        null = [sign * (np.where(k, values[:, a], values[:, b]).mean() - np.where(k, values[:, b], values[:, a]).mean())
+                for k in keep]
+        expected.append((sum(x >= observed - 1e-9 for x in null) + 1) / (len(keep) + 1))
+    np.testing.assert_allclose(got, expected)
+    # identical systems: the observed delta 0 is matched by every trial, p = 1
+    assert one_sided_pvalues(_judged(np.repeat(values[:, :1], 2, axis=1), sign, fast), keep)[0] == 1.0
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_bootstrap_system_scores_are_the_scores_of_the_resampled_segments(fast: bool) -> None:
+    values = np.random.default_rng(4).normal(size=(25, 3))
+    idxs = bootstrap_indices(1, 25, 40)
+    got = bootstrap_system_scores(_judged(values, -1.0, fast), idxs)
+    np.testing.assert_allclose(got, -values[idxs].mean(axis=1))
 
 
 def _with_missing(rng: np.random.Generator, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
