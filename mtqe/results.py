@@ -23,6 +23,7 @@ import numpy as np
 
 from mtqe.diagnostics.model import Diagnostic
 from mtqe.errors import MtqeError
+from mtqe.metrics.agreement_values import AgreementStat, DeltaAgreement  # noqa: F401 — re-exported for the report
 from mtqe.metrics.base import ErrorSpan, MetricInfo, MetricResult
 from mtqe.metrics.stats import ConfidenceInterval, PairedTestResult
 from mtqe.systems.base import SystemOutput
@@ -125,11 +126,21 @@ class RunResult:
     timings: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     facts: Mapping[str, Any] = field(default_factory=dict)
+    # Metric–human agreement (mtqe.metrics.agreement): empty when the run has no human metric.
+    agreement: tuple[AgreementStat, ...] = ()
+    delta_agreement: tuple[DeltaAgreement, ...] = ()
 
     def __post_init__(self) -> None:
         _freeze(self, rows=tuple(self.rows), metric_names=tuple(self.metric_names),
                 metric_info=frozen_map(self.metric_info), texts=tuple(self.texts),
-                timings=frozen_map(self.timings), warnings=tuple(self.warnings), facts=frozen_map(self.facts))
+                timings=frozen_map(self.timings), warnings=tuple(self.warnings), facts=frozen_map(self.facts),
+                agreement=tuple(self.agreement), delta_agreement=tuple(self.delta_agreement))
+
+    @property
+    def human_metric_names(self) -> tuple[str, ...]:
+        """The metrics of the run that are human judgments (their signature starts ``human|``)."""
+        return tuple(m for m in self.metric_names
+                     if any(m in r.metrics and r.metrics[m].signature.startswith("human|") for r in self.rows))
 
     def texts_for(self, document: str, src_lang: str, tgt_lang: str) -> DocumentTexts:
         for texts in self.texts:
@@ -156,6 +167,8 @@ class RunResult:
             "timings": dict(self.timings),
             "warnings": list(self.warnings),
             "facts": to_plain(self.facts),
+            "agreement": [a.to_json() for a in self.agreement],
+            "delta_agreement": [d.to_json() for d in self.delta_agreement],
         }
 
     @staticmethod
@@ -179,6 +192,9 @@ class RunResult:
                 timings={str(k): float(v) for k, v in (data.get("timings") or {}).items()},
                 warnings=tuple(str(w) for w in data.get("warnings") or ()),
                 facts=data.get("facts") or {},
+                # Absent from files written before the agreement existed.
+                agreement=tuple(AgreementStat.from_json(a) for a in data.get("agreement") or ()),
+                delta_agreement=tuple(DeltaAgreement.from_json(d) for d in data.get("delta_agreement") or ()),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ResultsFormatError(

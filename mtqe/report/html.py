@@ -16,7 +16,8 @@ from pathlib import Path
 
 from mtqe.diagnostics.registry import DIAGNOSTIC_NAMES
 from mtqe.io import atomic_write_text
-from mtqe.report.charts import Bar, bar_chart_svg, colour_for, distribution_svg
+from mtqe.report.agreement import LABELS, READING, split_notes
+from mtqe.report.charts import Bar, bar_chart_svg, colour_for, distribution_svg, scatter_svg
 from mtqe.report.diff import char_diff_html
 from mtqe.report.load import (
     Group,
@@ -135,6 +136,7 @@ def _group_section(run: RunData, group: Group, gid: str, compare: tuple[str, str
         _diagnostics_table(group),
         "<h3>Scores by metric</h3>",
         *(_metric_charts(run, group, m, colours, f"{gid}-{k}") for k, m in enumerate(run.metric_names)),
+        _trust_section(run, group, colours, gid),
         "<h3>Segments</h3>",
         _segment_view(run, group, gid, colours, compare),
         "</section>",
@@ -247,6 +249,55 @@ def _signatures(run: RunData, group: Group) -> str:
 
 def _arrow(run: RunData, metric: str) -> str:
     return "↑" if run.metrics[metric].higher_is_better else "↓"
+
+
+# --------------------------------------------------------------------------- agreement
+
+
+def _trust_section(run: RunData, group: Group, colours: dict[str, str], gid: str) -> str:
+    """"Which metric to trust here": agreement with the human judgments (docs/agreement.md)."""
+    key = (group.document, group.src_lang, group.tgt_lang)
+    stats = [a for a in run.agreement if (a.document, a.src_lang, a.tgt_lang) == key]
+    if not stats:
+        return ""
+    own, shared = split_notes(stats)
+    rows = "".join(
+        f"<tr><td>{_e(a.metric)}</td><td>{_e(a.human)}</td><td>{_e(LABELS.get(a.statistic, a.statistic))}</td>"
+        f"<td>{'—' if a.value is None else f'{a.value:.3f}'}</td>"
+        f"<td>{'—' if a.ci_low is None or a.ci_high is None else f'[{a.ci_low:.3f}, {a.ci_high:.3f}]'}</td>"
+        f"<td>{a.n_systems}</td><td>{a.n_segments}</td><td>{_e(note)}</td></tr>"
+        for a, note in zip(stats, own))
+    parts = ['<div class="agreement"><h3>Which metric to trust here</h3>',
+             f"<p>Agreement of each metric with the human judgments of this run. {_e(READING)}</p>",
+             '<table class="agreement-table"><tr><th>metric</th><th>human</th><th>statistic</th><th>value</th>'
+             f"<th>95% CI</th><th>systems</th><th>segments</th><th>note</th></tr>{rows}</table>"]
+    if shared:
+        parts.append('<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in shared) + "</ul>")
+    deltas = [d for d in run.delta_agreement if (d.document, d.src_lang, d.tgt_lang) == key]
+    if deltas:
+        cells = "".join(
+            f"<tr><td>{_e(d.system)}</td><td>{_e(d.metric)}</td>"
+            f"<td>{'—' if d.delta is None else _e(f'{d.delta:+.4g}')}</td>"
+            f"<td>{'—' if d.probability is None else f'{d.probability:.2f} ({d.n_agree}/{d.n_pairs})'}</td>"
+            f"<td>{_e(d.note)}</td></tr>" for d in deltas)
+        parts.append("<p>Reading a delta: the share of this run's judged system pairs with at least this |delta| "
+                     "on which the metric and the humans prefer the same system.</p>"
+                     '<table class="agreement-table"><tr><th>system</th><th>metric</th><th>delta vs baseline</th>'
+                     f"<th>humans agree</th><th>note</th></tr>{cells}</table>")
+    figures = []
+    for k, (metric, human) in enumerate(dict.fromkeys((a.metric, a.human) for a in stats)):
+        points = [(row.system, row.metrics[metric].score, row.metrics[human].score) for row in group.rows
+                  if metric in row.metrics and human in row.metrics
+                  and row.metrics[metric].score is not None and row.metrics[human].score is not None]
+        if points:
+            figures.append(_figure(
+                scatter_svg(points, colours, metric=metric, human=human,
+                            metric_higher_is_better=run.metrics[metric].higher_is_better,
+                            chart_id=f"{gid}-agree-{k}"),
+                f"{metric} against {human}: system scores ({len(points)} systems with both)."))
+    if figures:
+        parts.append('<div class="chart-row">' + "".join(figures) + "</div>")
+    return "".join(parts) + "</div>"
 
 
 # --------------------------------------------------------------------------- charts

@@ -2,7 +2,9 @@
 
 Schema (documented in docs/outputs.md):
 fixed columns, then for every metric M: ``M``, ``M_ci_low``, ``M_ci_high``, ``M_rank``,
-``M_p_bootstrap``, ``M_p_randomization``, ``M_signature``; empty cells are explained in ``notes``.
+``M_p_bootstrap``, ``M_p_randomization``, ``M_signature``, and in a run with human judgments
+``M_human_agree`` for each automatic metric (:mod:`mtqe.report.agreement`); empty cells are
+explained in ``notes``.
 Text cells are written safe for spreadsheets (:mod:`mtqe.report.escape`).
 """
 
@@ -16,6 +18,7 @@ from pathlib import Path
 from mtqe.diagnostics.registry import DIAGNOSTIC_NAMES
 from mtqe.diagnostics.run import flagged_counts
 from mtqe.io import atomic_write_text, path_under
+from mtqe.report.agreement import HUMAN_AGREE_SUFFIX, agree_metrics, human_agree_cells
 from mtqe.report.escape import csv_cell
 from mtqe.results import RunResult, SystemResult
 
@@ -30,8 +33,10 @@ TRAILING_COLUMNS = ["notes", "error"]
 NOTE_SEPARATOR = " | "
 
 
-def columns(metric_names: Sequence[str]) -> list[str]:
-    metric_cols = [f"{m}{suffix}" for m in metric_names for suffix in METRIC_SUFFIXES]
+def columns(metric_names: Sequence[str], agree: Sequence[str] = ()) -> list[str]:
+    """``agree``: the metrics with a ``_human_agree`` column (a run with human judgments)."""
+    metric_cols = [f"{m}{suffix}" for m in metric_names
+                   for suffix in METRIC_SUFFIXES + ([HUMAN_AGREE_SUFFIX] if m in agree else [])]
     return FIXED_COLUMNS + metric_cols + DIAGNOSTIC_COLUMNS + TRAILING_COLUMNS
 
 
@@ -94,12 +99,16 @@ def row_cells(row: SystemResult, metric_names: Sequence[str], baseline: str) -> 
 
 
 def leaderboard_csv(result: RunResult) -> str:
-    cols = columns(result.metric_names)
+    cols = columns(result.metric_names, agree_metrics(result))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=cols, lineterminator="\n")
     writer.writerow({c: csv_cell(c) for c in cols})  # metric names come from the config
     for row in result.rows:
         cells = row_cells(row, result.metric_names, result.baseline)
+        agree, notes = human_agree_cells(result, row)
+        if agree:
+            cells.update(agree)
+            cells["notes"] = NOTE_SEPARATOR.join([c for c in [cells["notes"]] if c] + notes)
         writer.writerow({k: csv_cell(v) for k, v in cells.items()})
     return buffer.getvalue()
 

@@ -154,6 +154,10 @@ class RunData:
     segments: tuple[SegmentRecord, ...]
     metrics: Mapping[str, Any]  # metric -> its registration metadata (MetricInfo, from results.json)
     meta: RunMeta
+    # Metric–human agreement (AgreementStat, DeltaAgreement values) and the human metrics.
+    agreement: tuple[Any, ...] = ()
+    delta_agreement: tuple[Any, ...] = ()
+    human_metrics: tuple[str, ...] = ()
 
     def groups(self) -> list[Group]:
         """(document, pair) sections in leaderboard order."""
@@ -201,6 +205,9 @@ def load_run(run_dir: Path) -> RunData:
         segments=tuple(_segment_record(seg) for seg in segment_rows(result)),
         metrics=dict(result.metric_info),
         meta=meta,
+        agreement=result.agreement,
+        delta_agreement=result.delta_agreement,
+        human_metrics=result.human_metric_names,
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mtqe.io import atomic_write_text, path_under
+from mtqe.report.agreement import markdown_section
 from mtqe.report.escape import md_text
 from mtqe.results import RunResult, SystemResult
 
@@ -53,6 +54,8 @@ def markdown_report(result: RunResult) -> str:
             lines += ["", "### Notes", ""]
             lines += [f"- **{md_text(system)}**: {md_text(note)}" for system, note in notes]
         lines.append("")
+        if rows[0].subset == "all":
+            lines += markdown_section(result, rows[0].document, rows[0].src_lang, rows[0].tgt_lang)
     if result.warnings:
         lines += ["## Warnings", ""] + [f"- {md_text(w)}" for w in result.warnings] + [""]
     return "\n".join(lines)
