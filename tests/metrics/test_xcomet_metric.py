@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from mtqe.errors import ConfigError
 from mtqe.metrics.base import ErrorSpan, MetricInput
@@ -32,7 +33,9 @@ HYPOTHESES = [
     "",
 ]
 REF_A = list(CORPUS_ZH[:6])
-REF_B = ["猫在窗户旁边睡觉。", "到车站步行十分钟。", "明天下午三点开会。", "这座小镇有一座老桥。", "我每晚写日记。", "他笑了。"]
+REF_B = [
+    "猫在窗户旁边睡觉。", "到车站步行十分钟。", "明天下午三点开会。", "这座小镇有一座老桥。", "我每晚写日记。", "他笑了。",
+]
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +154,18 @@ def test_spans_come_back_from_the_score_cache_without_loading(tiny_xcomet, direc
     assert again.details["from_score_cache"] == len(HYPOTHESES)
     assert again.segment_spans == first.segment_spans
     assert again.segment_scores == first.segment_scores
+
+
+def test_bf16_weights_path_scores_close_to_fp32(tiny_xcomet, direct):
+    """What ``precision: bf16`` does on a GPU (weights cast to bf16), run here on the CPU."""
+    scores, _ = direct(samples(HYPOTHESES, REF_A))
+    metric = XcometMetric(cfg=xcomet_config(tiny_xcomet, precision="bf16"))
+    metric.bf16_weights = True  # set by gpus=1; forced so that the cast itself is exercised without CUDA
+    result = metric.score(metric_input(HYPOTHESES, REF_A))
+    assert {p.dtype for p in metric._loaded.model.parameters()} == {torch.bfloat16}
+    np.testing.assert_allclose(result.segment_scores, scores, atol=0.03)
+    assert "|weights:bf16|precision:bf16|" in result.signature
+    assert all(isinstance(s, ErrorSpan) for seg in result.segment_spans for s in seg)
 
 
 # ----------------------------------------------------------------------------- config, offline, wrong model
