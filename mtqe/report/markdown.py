@@ -49,6 +49,7 @@ def markdown_report(result: RunResult) -> str:
         lines.append("")
         lines.append("Scores with 95% bootstrap confidence intervals; (#k) is the significance cluster "
                      "(systems not significantly different share a rank).")
+        lines += _span_counts(rows, result.metric_names)
         notes = [(row.system, n) for row in rows for n in _notes(row, result.metric_names)]
         if notes:
             lines += ["", "### Notes", ""]
@@ -59,6 +60,29 @@ def markdown_report(result: RunResult) -> str:
     if result.warnings:
         lines += ["## Warnings", ""] + [f"- {md_text(w)}" for w in result.warnings] + [""]
     return "\n".join(lines)
+
+
+SPAN_SEVERITIES = ("minor", "major", "critical")  # as mtqe.metrics.base.SEVERITIES
+
+
+def _span_counts(rows: list[SystemResult], metric_names: Sequence[str]) -> list[str]:
+    """Error spans per severity, per system and metric that marks them (XCOMET, an LLM judge)."""
+    table = []
+    for row in rows:
+        for name in metric_names:
+            res = row.metrics.get(name)
+            if res is None or res.segment_spans is None:
+                continue
+            found = [span.severity for spans in res.segment_spans for span in spans]
+            counts = [str(found.count(s)) for s in SPAN_SEVERITIES]
+            marked = sum(1 for spans in res.segment_spans if spans)
+            table.append(f"| {md_text(row.system)} | {md_text(name)} | {' | '.join(counts)} | "
+                         f"{marked} of {len(res.segment_spans)} |")
+    if not table:
+        return []
+    return ["", "### Error spans", "",
+            "| system | metric | minor | major | critical | segments with spans |", "|---|---|---|---|---|---|",
+            *table]
 
 
 def _notes(row: SystemResult, metric_names: Sequence[str]) -> list[str]:
