@@ -138,6 +138,7 @@ def remove(target: str, *, references: Path | str | None = None) -> list[Path]:
         paths = [document.texts[text_id].path]
     else:
         paths = [t.path for t in document.texts.values()] + ([document.line_info.path] if document.line_info else [])
+        paths += [j.path for j in document.judgments.values()]
     path = manifest_file(root)
     before = path.read_text(encoding="utf-8")
     after = _without_block(before, doc_id, text_id or None)
@@ -150,6 +151,7 @@ def remove(target: str, *, references: Path | str | None = None) -> list[Path]:
         raise CorpusError(f"removing {target} was undone: {exc}") from None
     for p in kept:
         p.unlink()
+    _remove_empty_dir(root / "texts" / doc_id / "judgments")
     _remove_empty_dir(root / "texts" / doc_id)
     return list(kept)
 
