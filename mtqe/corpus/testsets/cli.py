@@ -108,7 +108,7 @@ def _add_judgments(args: argparse.Namespace) -> int:
     new = JudgmentsFile(doc_id=args.doc, path=args.file, protocol=args.protocol, fmt=args.fmt, name=args.name,
                         url=args.url, licence=args.licence)
     count = add_judgments(new, references=args.references)
-    print(f"added judgments {args.name!r} ({args.protocol}) to {args.doc}: {count} judged items", file=sys.stdout)
+    print(f"added judgments {args.name!r} ({args.protocol}) to {args.doc}: {count} judged item(s)", file=sys.stdout)
     return 0
 
 
