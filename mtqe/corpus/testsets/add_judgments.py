@@ -89,7 +89,9 @@ def _systems(document: DocumentSpec) -> dict[str, str]:
     return names
 
 
-def _validated(document: DocumentSpec, ratings: list[Rating], data: bytes, new: JudgmentsFile) -> dict[tuple[str, str], Judgment]:
+def _validated(
+    document: DocumentSpec, ratings: list[Rating], data: bytes, new: JudgmentsFile
+) -> dict[tuple[str, str], Judgment]:
     """Ratings checked against the document's systems and lines, averaged per item."""
     source = next(t for t in document.texts.values() if t.has_role("source"))
     n = len(read_lines(source))
