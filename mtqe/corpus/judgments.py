@@ -20,6 +20,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from mtqe.corpus.model import Manifest
 from mtqe.errors import CorpusError
@@ -130,4 +131,4 @@ def load_judgments(manifest: Manifest, document: str, name: str) -> Judgments:
             "restore the file or add the judgments again"
         )
     return Judgments(document=document, name=name, protocol=spec.protocol,
-                     items=parse_judgments_jsonl(data, str(spec.path)))
+                     items=MappingProxyType(parse_judgments_jsonl(data, str(spec.path))))
