@@ -175,6 +175,52 @@ def _insert_entry(content: str, doc_id: str, entry: list[str]) -> str:
     return "\n".join(lines[:block_end] + [pad + line for line in entry] + lines[block_end:]) + "\n"
 
 
+def remove_judgments(doc_id: str, name: str, *, references: Path | str | None = None) -> list[Path]:
+    """Remove the judgments ``name`` of ``doc_id`` (manifest entry and file); returns the file removed."""
+    root = default_references_dir(references)
+    document = load_manifest(root).documents.get(doc_id)
+    if document is None or name not in document.judgments:
+        have = ", ".join(sorted(document.judgments)) if document is not None else "no such document"
+        raise CorpusError(f"unknown judgments {doc_id}/judgments/{name} (there are: {have or 'none'})")
+    path = manifest_file(root)
+    before = path.read_text(encoding="utf-8")
+    atomic_write_text(path, _without_entry(before, doc_id, name))
+    try:
+        load_manifest(root)
+    except MtqeError as exc:
+        atomic_write_text(path, before)
+        raise CorpusError(f"removing {doc_id}/judgments/{name} was undone: {exc}") from None
+    file = document.judgments[name].path
+    file.unlink(missing_ok=True)
+    if file.parent.is_dir() and not any(file.parent.iterdir()):
+        file.parent.rmdir()
+    return [file]
+
+
+def _without_entry(content: str, doc_id: str, name: str) -> str:
+    """``content`` without the judgments entry ``name`` (and without ``judgments:`` left empty)."""
+    lines = content.splitlines()
+    docs_indent = _documents_indent(lines)
+    start = _find_document(lines, doc_id, docs_indent)
+    if start is None:
+        raise CorpusError(f"documents.{doc_id}: not found as a block-style entry; edit the manifest by hand")
+    end = _block_end(lines, start, docs_indent)
+    child = next((_indent(lines[i]) for i in range(start + 1, end) if _is_content(lines[i])), docs_indent + 2)
+    key = next((i for i in range(start + 1, end) if lines[i].strip() == "judgments:" and _indent(lines[i]) == child), None)
+    if key is None:
+        raise CorpusError(f"documents.{doc_id}.judgments: not found as a block-style entry; edit the manifest by hand")
+    key_end = _block_end(lines, key, child)
+    found = [i for i in range(key + 1, key_end) if re.match(rf"^\s+{re.escape(name)}\s*:\s*(#.*)?$", lines[i])
+             and _indent(lines[i]) == child + 2]
+    if len(found) != 1:
+        raise CorpusError(f"documents.{doc_id}.judgments.{name}: not found as a block-style entry; edit by hand")
+    entry_end = _block_end(lines, found[0], child + 2)
+    kept = lines[:found[0]] + lines[entry_end:]
+    if not any(_is_content(line) for line in kept[key + 1:key_end - (entry_end - found[0])]):
+        kept = kept[:key] + kept[key + 1:]  # the last entry: drop the empty `judgments:` key too
+    return "\n".join(kept) + "\n"
+
+
 def _write_checked(root: Path, new: JudgmentsFile, relative: str, stored: bytes, entry: list[str]) -> None:
     """Write the file and the entry, validate both; undo everything on any failure."""
     path = manifest_file(root)

@@ -65,7 +65,7 @@ def add_actions(actions: argparse._SubParsersAction, common: argparse.ArgumentPa
     judgments.set_defaults(func=_add_judgments)
 
     remove = actions.add_parser("remove", parents=[common], help="remove a document or one text (and its files)")
-    remove.add_argument("target", help="DOC or DOC/TEXT")
+    remove.add_argument("target", help="DOC, DOC/TEXT or DOC/judgments/NAME")
     remove.set_defaults(func=_remove)
 
 

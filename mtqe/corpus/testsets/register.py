@@ -121,7 +121,13 @@ def import_wmt(doc_id: str, xml_path: Path, *, references: Path | str | None = N
 
 
 def remove(target: str, *, references: Path | str | None = None) -> list[Path]:
-    """Remove ``DOC`` or ``DOC/TEXT`` from the manifest and delete its files; returns the files removed."""
+    """Remove ``DOC`` or ``DOC/TEXT`` (or ``DOC/judgments/NAME``) from the manifest and delete its
+    files; returns the files removed."""
+    if target.count("/") == 2 and target.split("/")[1] == "judgments":
+        from mtqe.corpus.testsets.add_judgments import remove_judgments
+
+        doc, _, name = target.split("/")
+        return remove_judgments(doc, name, references=references)
     root = default_references_dir(references)
     manifest = load_manifest(root)
     doc_id, _, text_id = target.partition("/")

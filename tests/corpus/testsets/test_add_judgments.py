@@ -147,3 +147,21 @@ def test_removing_the_document_removes_its_judgments(testset, tmp_path):
     assert set(load_manifest(refs).documents["jpus-lines"].judgments) == {"human", "second"}
     assert main(["corpus", "remove", "jpus-lines", "--references", str(refs)]) == 0
     assert not (refs / "texts" / "jpus-lines").exists()
+
+
+def test_one_set_of_judgments_can_be_removed_and_added_again(testset, tmp_path):
+    refs, _ = testset
+    before = (refs / "manifest.yaml").read_bytes()
+    good = tmp_path / "ok.csv"
+    good.write_text("system,segment,score\nCopy-Ref,1,3\n", encoding="utf-8")
+    assert add(refs, good, "--protocol", "da") == 0
+    assert add(refs, good, "--protocol", "da", "--name", "second") == 0
+    assert main(["corpus", "remove", "jpus-lines/judgments/human", "--references", str(refs)]) == 0
+    assert set(load_manifest(refs).documents["jpus-lines"].judgments) == {"second"}
+    assert not (refs / "texts" / "jpus-lines" / "judgments" / "human.jsonl").exists()
+    assert main(["corpus", "remove", "jpus-lines/judgments/second", "--references", str(refs)]) == 0
+    assert (refs / "manifest.yaml").read_bytes() == before  # the empty `judgments:` key went too
+    assert not (refs / "texts" / "jpus-lines" / "judgments").exists()
+    assert add(refs, good, "--protocol", "esa") == 0  # added again, corrected
+    assert load_judgments(load_manifest(refs), "jpus-lines", "human").protocol == "esa"
+    assert main(["corpus", "remove", "jpus-lines/judgments/nope", "--references", str(refs)]) != 0
