@@ -37,8 +37,9 @@ class HumanMetric(MeanOfValid, Metric):
         self._loaded: dict[str, Judgments | str] = {}  # document -> judgments, or why there are none
 
     def signature(self, protocol: str | None = None) -> str:
-        protocol = protocol or self.cfg.protocol or "*"
-        return f"{SIGNATURE_PREFIX}protocol:{protocol}|name:{self.cfg.judgments}|value:{'z' if self.cfg.use_z else 'raw'}"
+        protocol = protocol or self.cfg.protocol or "*"  # "*": no judgments read yet, none required
+        value = "z" if self.cfg.use_z else "raw"
+        return f"{SIGNATURE_PREFIX}protocol:{protocol}|name:{self.cfg.judgments}|value:{value}"
 
     def _judgments(self, document: str) -> Judgments | str:
         if document not in self._loaded:
