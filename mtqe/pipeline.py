@@ -247,7 +247,7 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
 
     t0 = time.perf_counter()
     metrics: dict[str, Metric] = {
-        name: build_metric(m, cache_dir=plan.cache_dir) for name, m in plan.metrics.items()
+        name: build_metric(m, cache_dir=plan.cache_dir, manifest=plan.manifest) for name, m in plan.metrics.items()
     }
     # One progress task per metric, over every segment of every system that produced output.
     labels = {name: f"scoring {name}" for name in metrics}

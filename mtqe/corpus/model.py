@@ -88,6 +88,26 @@ class LineInfoSpec:
     sha256: str
 
 
+JUDGMENT_PROTOCOLS: tuple[str, ...] = ("da", "esa", "mqm", "sqm")
+JUDGMENT_FORMATS: tuple[str, ...] = ("csv", "wmt-da", "wmt-esa", "mqm-tsv")
+
+
+@dataclass(frozen=True)
+class JudgmentsSpec:
+    """Human scores of a document's systems (``mtqe corpus add-judgments``), stored normalised
+    as JSONL at ``path``; ``source_file`` / ``source_sha256`` name the file they were read from."""
+
+    document: str
+    name: str
+    protocol: str
+    format: str
+    path: Path
+    sha256: str
+    source_file: str
+    source_sha256: str
+    provenance: Provenance
+
+
 @dataclass(frozen=True)
 class DocumentSpec:
     doc_id: str
@@ -99,6 +119,8 @@ class DocumentSpec:
     # whose line i of every text is segment i (mtqe.corpus.testsets).
     segmentation: str = "aligned"
     line_info: LineInfoSpec | None = None
+    # Human judgments by name (`judgments:` in the manifest; mtqe.corpus.judgments reads them).
+    judgments: Mapping[str, JudgmentsSpec] = field(default_factory=dict)
 
     def texts_in(self, lang: str) -> list[TextSpec]:
         return [t for t in self.texts.values() if t.lang == lang]

@@ -3,12 +3,14 @@ checked in ``__post_init__`` (see :mod:`mtqe.config_validation`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
 from omegaconf import MISSING
 
 from mtqe.config_validation import check, check_at_least, check_choice
+from mtqe.corpus.model import JUDGMENT_PROTOCOLS
 
 # sacrebleu's BLEU tokenizers (sacrebleu.metrics.bleu._TOKENIZERS, a private name, so listed here).
 BLEU_TOKENIZERS: tuple[str, ...] = (
@@ -21,7 +23,7 @@ COMET_PRECISION_ALIASES: tuple[str, ...] = ("32-true", "fp32", "bf16-mixed", "16
 
 @dataclass
 class MetricConfig:
-    type: str = field(default=MISSING, metadata={"help": "bleu | chrf | ter | comet"})
+    type: str = field(default=MISSING, metadata={"help": "bleu | chrf | ter | comet | xsim | human"})
     name: str = field(default=MISSING, metadata={"help": "column name on the leaderboard"})
 
 
@@ -140,3 +142,22 @@ class XsimConfig(MetricConfig):
 
     def __post_init__(self) -> None:
         check_choice(self, "embedder", XSIM_EMBEDDERS)
+
+
+@dataclass
+class HumanConfig(MetricConfig):
+    judgments: str = field(
+        default="human",
+        metadata={"help": "name of the document's human judgments (mtqe corpus add-judgments --name)"},
+    )
+    use_z: bool = field(default=False, metadata={"help": "score the z-normalised judgments (needs a z in every item)"})
+    protocol: Optional[str] = field(
+        default=None,
+        metadata={"help": "da | esa | mqm | sqm: refuse judgments of another protocol (default: take any)"},
+    )
+
+    def __post_init__(self) -> None:
+        check(self, "judgments", bool(re.match(r"^[a-z0-9][a-z0-9._-]*$", str(self.judgments))),
+              "give the name used with `mtqe corpus add-judgments --name` (lower-case letters, digits, . _ -)")
+        if self.protocol is not None:
+            check_choice(self, "protocol", JUDGMENT_PROTOCOLS)

@@ -54,6 +54,11 @@ def row_notes(row: SystemResult, metric_names: Sequence[str]) -> list[str]:
             notes.append(f"{name}: not computed")
         elif result is not None and result.unavailable:
             notes.append(f"{name}: {result.unavailable}")
+        elif result is not None and result.segment_scores is not None:
+            missing = sum(1 for v in result.segment_scores if v != v)  # NaN: a segment without a score
+            if missing:
+                notes.append(f"{name}: {missing} of {len(result.segment_scores)} segments without a score "
+                             "(not imputed; the score is the mean over the others)")
     if row.status != "ok":
         notes.append("no output: see error")
     elif not row.diagnostics:
