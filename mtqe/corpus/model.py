@@ -166,7 +166,7 @@ class AlignmentNote:
     ``strict_fallback``: the two texts have the same block structure but some paragraph pairs'
     length ratios are out of the calibrated band, so the n:m aligner paired the paragraphs
     instead of the strict 1:1 check (``where`` lists those blocks, ``confidence`` is the lowest
-    paragraph link confidence).
+    link confidence of that text's alignment).
     """
 
     kind: NoteKind
