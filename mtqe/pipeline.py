@@ -170,7 +170,7 @@ def _plain(value: Any) -> Any:
 def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> SystemResult:
     row = SystemResult(
         document=doc.document, src_lang=doc.src_lang, tgt_lang=doc.tgt_lang, system=system.name,
-        kind=system.kind, status="ok", n_segments=len(doc.segments),
+        kind=system.kind, status="ok", n_segments=len(doc.segments), source_text=doc.source.text_id,
     )
     label = f"{system.name} {doc.document} {doc.src_lang}→{doc.tgt_lang}"
     tick = reporter.progress(label, len(doc.segments) if system.kind == "existing" else 0)

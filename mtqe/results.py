@@ -71,6 +71,10 @@ class SystemResult:
     diagnostics: tuple[tuple[Diagnostic, ...], ...] = ()
     # "all", or a breakdown of a test set: "domain=news", "doc=ID" (statistics on that subset).
     subset: str = "all"
+    # Text id of the source text the row was translated and scored from (its language is
+    # src_lang): a document with the official text in two languages has a row per source.
+    # "" in results written before it was recorded, and in rows of jobs that failed to start.
+    source_text: str = ""
 
     def __post_init__(self) -> None:
         _freeze(
@@ -214,6 +218,7 @@ def _row_json(row: SystemResult) -> dict[str, Any]:
     return {
         "document": row.document, "src_lang": row.src_lang, "tgt_lang": row.tgt_lang, "system": row.system,
         "kind": row.kind, "status": row.status, "n_segments": row.n_segments, "subset": row.subset,
+        "source_text": row.source_text,
         "references": list(row.references), "error": row.error,
         "notes": list(row.notes), "significance_notes": list(row.significance_notes),
         "output": None if out is None else {
@@ -261,7 +266,7 @@ def _row_from(data: Mapping[str, Any]) -> SystemResult:
     return SystemResult(
         document=data["document"], src_lang=data["src_lang"], tgt_lang=data["tgt_lang"], system=data["system"],
         kind=data["kind"], status=data["status"], n_segments=int(data["n_segments"]),
-        subset=str(data.get("subset", "all")),
+        subset=str(data.get("subset", "all")), source_text=str(data.get("source_text") or ""),
         references=tuple(data["references"]), error=data["error"],
         notes=tuple(data["notes"]), significance_notes=tuple(data["significance_notes"]),
         output=None if out is None else SystemOutput(

@@ -10,7 +10,9 @@ from mtqe.corpus.align.sentences import LOW_CONFIDENCE
 from mtqe.corpus.align.units import UNITS, align_units
 from mtqe.corpus.cleaners import get_cleaner
 from mtqe.languages import normalize_lang
+from mtqe.corpus.align.units import UnitAlignment
 from mtqe.corpus.model import (
+    AlignmentNote,
     CleanText,
     DocumentSpec,
     Manifest,
@@ -108,8 +110,21 @@ def load_parallel_document(
         targets={spec.text_id: spec for spec in targets},
         segments=built.segments,
         unit=unit,
-        notes=built.notes,
+        notes=built.notes + _fallback_notes(alignments),
     )
+
+
+def _fallback_notes(alignments: Mapping[str, UnitAlignment]) -> tuple[AlignmentNote, ...]:
+    """One ``strict_fallback`` note per target whose paragraphs the n:m aligner paired instead."""
+    notes = []
+    for text_id, alignment in alignments.items():
+        fallback = alignment.strict_fallback
+        if fallback is None:
+            continue
+        blocks = ", ".join(f"p{b:03d}" for b in fallback.blocks)
+        confidence = min((link.confidence for link in alignment.links), default=1.0)
+        notes.append(AlignmentNote("strict_fallback", text_id, blocks, confidence))
+    return tuple(notes)
 
 
 def _select_texts(manifest: Manifest, doc_id: str, src_lang: str, tgt_lang: str) -> tuple[TextSpec, list[TextSpec]]:

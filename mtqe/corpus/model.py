@@ -175,7 +175,7 @@ class AlignedSegment:
     domain: str | None = None
 
 
-NoteKind = Literal["low_confidence", "uncovered", "target_only", "partial", "empty_line"]
+NoteKind = Literal["low_confidence", "uncovered", "target_only", "partial", "empty_line", "strict_fallback"]
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,11 @@ class AlignmentNote:
     ``uncovered``: source text with no counterpart in a target (not scored);
     ``target_only``: target text with no source (not scored);
     ``partial``: a segment one target covers only in part (its confidence is 0);
-    ``empty_line``: a line-aligned text has an empty line there (kept and scored as empty).
+    ``empty_line``: a line-aligned text has an empty line there (kept and scored as empty);
+    ``strict_fallback``: the two texts have the same block structure but some paragraph pairs'
+    length ratios are out of the calibrated band, so the n:m aligner paired the paragraphs
+    instead of the strict 1:1 check (``where`` lists those blocks, ``confidence`` is the lowest
+    link confidence of that text's alignment).
     """
 
     kind: NoteKind

@@ -131,6 +131,7 @@ def _group_section(run: RunData, group: Group, gid: str, compare: tuple[str, str
     return "\n".join([
         f'<section class="group" id="{gid}">',
         f"<h2>{_e(group.document)} · {_e(group.src_lang)} → {_e(group.tgt_lang)}</h2>",
+        _source_line(group),
         "<h3>Leaderboard</h3>",
         _leaderboard(run, group, gid),
         _diagnostics_table(group),
@@ -141,6 +142,14 @@ def _group_section(run: RunData, group: Group, gid: str, compare: tuple[str, str
         _segment_view(run, group, gid, colours, compare),
         "</section>",
     ])
+
+
+def _source_line(group: Group) -> str:
+    """Which source text the section was scored from (a document may have one per language)."""
+    if not group.source_texts:
+        return ""
+    names = ", ".join(f"{text} ({group.src_lang})" for text in group.source_texts)
+    return f'<p class="source-text">Source text: {_e(names)}</p>'
 
 
 def _diagnostics_table(group: Group) -> str:

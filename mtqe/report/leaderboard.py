@@ -23,7 +23,7 @@ from mtqe.report.escape import csv_cell
 from mtqe.results import RunResult, SystemResult
 
 FIXED_COLUMNS = [
-    "document", "src_lang", "tgt_lang", "system", "subset", "kind", "status", "n_segments",
+    "document", "src_lang", "tgt_lang", "source_text", "system", "subset", "kind", "status", "n_segments",
     "references", "baseline",
 ]
 METRIC_SUFFIXES = ["", "_ci_low", "_ci_high", "_rank", "_p_bootstrap", "_p_randomization", "_signature"]
@@ -80,7 +80,7 @@ def row_cells(row: SystemResult, metric_names: Sequence[str], baseline: str) -> 
     """The row's cells as plain text (before :func:`~mtqe.report.escape.csv_cell`)."""
     cells = {
         "document": row.document, "src_lang": row.src_lang, "tgt_lang": row.tgt_lang,
-        "system": row.system, "subset": row.subset, "kind": row.kind, "status": row.status,
+        "source_text": row.source_text, "system": row.system, "subset": row.subset, "kind": row.kind, "status": row.status,
         "n_segments": str(row.n_segments), "references": "+".join(row.references),
         "baseline": baseline,
     }

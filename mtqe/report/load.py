@@ -52,6 +52,7 @@ class LeaderboardRow:
     metrics: dict[str, MetricCell]
     notes: tuple[str, ...]  # the leaderboard's notes, each verbatim
     error: str
+    source_text: str = ""  # text id of the source the row was scored from ("" if not recorded)
 
     @property
     def pair(self) -> str:
@@ -77,6 +78,7 @@ class SegmentRecord:
     domain: str | None = None
     # metric -> [{"start", "end", "text", "severity", "confidence"?, "category"?}] (ErrorSpan.to_json)
     error_spans: dict[str, list[dict]] = field(default_factory=dict)
+    source_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,11 @@ class Group:
     tgt_lang: str
     rows: tuple[LeaderboardRow, ...]
     segments: dict[str, tuple[SegmentRecord, ...]]  # system -> records in segment order
+
+    @property
+    def source_texts(self) -> tuple[str, ...]:
+        """The source text id(s) the group's rows were scored from (one, unless rows predate it)."""
+        return tuple(dict.fromkeys(r.source_text for r in self.rows if r.source_text))
 
     @property
     def pair(self) -> str:
@@ -230,7 +237,7 @@ def _leaderboard_row(row: SystemResult, result: RunResult) -> LeaderboardRow:
         baseline=result.baseline,
         metrics={m: _metric_cell(row, m) for m in result.metric_names},
         notes=tuple(row_notes(row, result.metric_names)),
-        error=row.error or "",
+        error=row.error or "", source_text=row.source_text,
     )
 
 
