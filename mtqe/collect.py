@@ -292,7 +292,7 @@ def _conflict(old: CollectedRow, new: CollectedRow) -> CollectedRow:
     return CollectedRow(
         row=SystemResult(
             document=row.document, src_lang=row.src_lang, tgt_lang=row.tgt_lang, system=row.system,
-            kind=row.kind, status="error", n_segments=row.n_segments, error=error,
+            kind=row.kind, status="error", n_segments=row.n_segments, error=error, source_text=row.source_text,
         ),
         job=old.job,
         conflict=True,

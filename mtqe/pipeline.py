@@ -19,7 +19,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from mtqe.cache_paths import default_cache_dir
-from mtqe.config import RunConfig
+from mtqe.config import RunConfig, StatsConfig
 from mtqe.config_validation import to_typed
 from mtqe.corpus.align.embeddings import resolve_embedder
 from mtqe.corpus.align.report import prepare_documents
@@ -170,7 +170,7 @@ def _plain(value: Any) -> Any:
 def _produce(system: System, doc: ParallelDocument, reporter: Reporter) -> SystemResult:
     row = SystemResult(
         document=doc.document, src_lang=doc.src_lang, tgt_lang=doc.tgt_lang, system=system.name,
-        kind=system.kind, status="ok", n_segments=len(doc.segments),
+        kind=system.kind, status="ok", n_segments=len(doc.segments), source_text=doc.source.text_id,
     )
     label = f"{system.name} {doc.document} {doc.src_lang}→{doc.tgt_lang}"
     tick = reporter.progress(label, len(doc.segments) if system.kind == "existing" else 0)
@@ -247,7 +247,7 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
 
     t0 = time.perf_counter()
     metrics: dict[str, Metric] = {
-        name: build_metric(m, cache_dir=plan.cache_dir) for name, m in plan.metrics.items()
+        name: build_metric(m, cache_dir=plan.cache_dir, manifest=plan.manifest) for name, m in plan.metrics.items()
     }
     # One progress task per metric, over every segment of every system that produced output.
     labels = {name: f"scoring {name}" for name in metrics}
@@ -277,6 +277,10 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
             metric.close()
     timings["score_s"] = time.perf_counter() - t0
     _report_unavailable(scored, reporter)
+    t0 = time.perf_counter()
+    agreement, delta_agreement = _agreement(scored, metrics, plan.run.stats, reporter)
+    if agreement:
+        timings["agreement_s"] = time.perf_counter() - t0
     return RunResult(
         rows=tuple(scored),
         metric_names=tuple(metrics),
@@ -287,7 +291,31 @@ def execute(plan: RunPlan, *, reporter: Reporter | None = None) -> RunResult:
         warnings=list(plan.warnings) + prepared.warnings,
         facts={"cache_dir": str(plan.cache_dir) if plan.cache_dir else None, "alignment": prepared.facts,
                "system_settings_by_type": plan.type_settings},
+        agreement=agreement,
+        delta_agreement=delta_agreement,
     )
+
+
+def _agreement(rows: list[SystemResult], metrics: Mapping[str, Metric], stats: StatsConfig, reporter: Reporter):
+    """Agreement of each automatic metric with each human one (docs/agreement.md); nothing
+    when the run has no human metric. Uses only the metrics' aggregates (no model)."""
+    from mtqe.metrics.agreement import AgreementSettings, agreement_for_rows, human_metric_names
+    from mtqe.metrics.resampling import Scorer
+    from mtqe.metrics.stats import fast_paths
+
+    if not human_metric_names(rows, list(metrics)):
+        return (), ()
+    settings = AgreementSettings(bootstrap_samples=stats.bootstrap_samples,
+                                 randomization_samples=stats.randomization_samples,
+                                 seed=stats.seed, confidence=stats.confidence)
+    scorers = {name: Scorer(m.aggregate, **fast_paths(m)) for name, m in metrics.items()}
+    label = "agreement with human judgments"
+    tick = reporter.progress(label, 0)
+    try:
+        return agreement_for_rows(rows, list(metrics), {n: m.info for n, m in metrics.items()}, scorers,
+                                  stats.baseline, settings, progress=tick)
+    finally:
+        reporter.done(label)
 
 
 def _document_texts(d: ParallelDocument) -> DocumentTexts:

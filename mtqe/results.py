@@ -23,6 +23,7 @@ import numpy as np
 
 from mtqe.diagnostics.model import Diagnostic
 from mtqe.errors import MtqeError
+from mtqe.metrics.agreement_values import AgreementStat, DeltaAgreement  # noqa: F401 — re-exported for the report
 from mtqe.metrics.base import ErrorSpan, MetricInfo, MetricResult
 from mtqe.metrics.stats import ConfidenceInterval, PairedTestResult
 from mtqe.systems.base import SystemOutput
@@ -70,6 +71,10 @@ class SystemResult:
     diagnostics: tuple[tuple[Diagnostic, ...], ...] = ()
     # "all", or a breakdown of a test set: "domain=news", "doc=ID" (statistics on that subset).
     subset: str = "all"
+    # Text id of the source text the row was translated and scored from (its language is
+    # src_lang): a document with the official text in two languages has a row per source.
+    # "" in results written before it was recorded, and in rows of jobs that failed to start.
+    source_text: str = ""
 
     def __post_init__(self) -> None:
         _freeze(
@@ -125,11 +130,21 @@ class RunResult:
     timings: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     facts: Mapping[str, Any] = field(default_factory=dict)
+    # Metric–human agreement (mtqe.metrics.agreement): empty when the run has no human metric.
+    agreement: tuple[AgreementStat, ...] = ()
+    delta_agreement: tuple[DeltaAgreement, ...] = ()
 
     def __post_init__(self) -> None:
         _freeze(self, rows=tuple(self.rows), metric_names=tuple(self.metric_names),
                 metric_info=frozen_map(self.metric_info), texts=tuple(self.texts),
-                timings=frozen_map(self.timings), warnings=tuple(self.warnings), facts=frozen_map(self.facts))
+                timings=frozen_map(self.timings), warnings=tuple(self.warnings), facts=frozen_map(self.facts),
+                agreement=tuple(self.agreement), delta_agreement=tuple(self.delta_agreement))
+
+    @property
+    def human_metric_names(self) -> tuple[str, ...]:
+        """The metrics of the run that are human judgments (their signature starts ``human|``)."""
+        return tuple(m for m in self.metric_names
+                     if any(m in r.metrics and r.metrics[m].signature.startswith("human|") for r in self.rows))
 
     def texts_for(self, document: str, src_lang: str, tgt_lang: str) -> DocumentTexts:
         for texts in self.texts:
@@ -156,6 +171,8 @@ class RunResult:
             "timings": dict(self.timings),
             "warnings": list(self.warnings),
             "facts": to_plain(self.facts),
+            "agreement": [a.to_json() for a in self.agreement],
+            "delta_agreement": [d.to_json() for d in self.delta_agreement],
         }
 
     @staticmethod
@@ -179,6 +196,9 @@ class RunResult:
                 timings={str(k): float(v) for k, v in (data.get("timings") or {}).items()},
                 warnings=tuple(str(w) for w in data.get("warnings") or ()),
                 facts=data.get("facts") or {},
+                # Absent from files written before the agreement existed.
+                agreement=tuple(AgreementStat.from_json(a) for a in data.get("agreement") or ()),
+                delta_agreement=tuple(DeltaAgreement.from_json(d) for d in data.get("delta_agreement") or ()),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ResultsFormatError(
@@ -198,6 +218,7 @@ def _row_json(row: SystemResult) -> dict[str, Any]:
     return {
         "document": row.document, "src_lang": row.src_lang, "tgt_lang": row.tgt_lang, "system": row.system,
         "kind": row.kind, "status": row.status, "n_segments": row.n_segments, "subset": row.subset,
+        "source_text": row.source_text,
         "references": list(row.references), "error": row.error,
         "notes": list(row.notes), "significance_notes": list(row.significance_notes),
         "output": None if out is None else {
@@ -245,7 +266,7 @@ def _row_from(data: Mapping[str, Any]) -> SystemResult:
     return SystemResult(
         document=data["document"], src_lang=data["src_lang"], tgt_lang=data["tgt_lang"], system=data["system"],
         kind=data["kind"], status=data["status"], n_segments=int(data["n_segments"]),
-        subset=str(data.get("subset", "all")),
+        subset=str(data.get("subset", "all")), source_text=str(data.get("source_text") or ""),
         references=tuple(data["references"]), error=data["error"],
         notes=tuple(data["notes"]), significance_notes=tuple(data["significance_notes"]),
         output=None if out is None else SystemOutput(

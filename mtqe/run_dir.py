@@ -29,7 +29,7 @@ INTERRUPTED_FILE = "interrupted"
 # What a run writes into its directory (mtqe.report, mtqe.report.html, mtqe.report.sweep).
 RUN_OUTPUTS = (
     "leaderboard.csv", "segments.jsonl", "run.json", "report.md", "report.html", "translations",
-    INTERRUPTED_FILE,
+    "agreement.csv", INTERRUPTED_FILE,
 )
 # Not an earlier run's results: Hydra writes these before the task starts, error.json is
 # cleared by the task itself (mtqe.report.sweep.clear_job_error).

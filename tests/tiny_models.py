@@ -463,6 +463,34 @@ def build_tiny_comet(out_dir: Path) -> dict[str, Path]:
     }
 
 
+def build_tiny_xcomet(out_dir: Path, encoder_dir: Path) -> Path:
+    """A real ``XCOMETMetric`` checkpoint (XCOMET-XL layout) on the tiny XLM-R of
+    :func:`build_tiny_comet`; returns ``<out_dir>/tiny-xcomet/checkpoints/model.ckpt``.
+
+    Random weights mark no error spans at all, so the word-level head (``hidden2tag``) is
+    made decisive and biased towards the three error labels: enough subwords are tagged
+    minor, major or critical that every span path is exercised, and argmax ties (which
+    padding noise could flip between batch sizes) are unlikely.
+    """
+    from comet.models import XCOMETMetric
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SEED)
+        model = XCOMETMetric(
+            encoder_model="XLM-RoBERTa",
+            pretrained_model=str(Path(encoder_dir).resolve()),
+            load_pretrained_weights=True,
+            local_files_only=True,
+            hidden_sizes=[64],
+            layer_transformation="sparsemax",
+            word_layer=2,
+        )
+        with torch.no_grad():
+            model.hidden2tag.weight.mul_(8.0)
+            model.hidden2tag.bias.copy_(torch.tensor([1.5, 0.0, 0.0, 0.0]))
+    return _save_comet_checkpoint(model, Path(out_dir) / "tiny-xcomet")
+
+
 # MetricX-24 reads the logit of this token (id 250089 in the real mT5 vocabulary).
 METRICX_SCORE_TOKEN = "<extra_id_10>"
 

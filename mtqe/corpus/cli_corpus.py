@@ -9,9 +9,12 @@ Examples::
     mtqe corpus add jpus-2022 --lang en --role source --role reference --file statement.txt \\
         --url https://www.whitehouse.gov/… --publisher "The White House" --text-id en-whitehouse
     mtqe corpus fetch jpus-2022 --lang en
+    mtqe corpus fetch-url jpus-2022 --lang en --text-id en-whitehouse \\
+        --url https://bidenwhitehouse.archives.gov/briefing-room/statements-releases/2022/05/23/japan-u-s-joint-leaders-statement-strengthening-the-free-and-open-international-order/
+    mtqe corpus fetch jpus-2022 --lang en --text en-whitehouse --verify
 
 Library code does the work (:mod:`mtqe.corpus.loader`, :mod:`mtqe.corpus.manifest_edit`,
-:mod:`mtqe.corpus.fetch`); this module only parses arguments and prints.
+:mod:`mtqe.corpus.fetch`, :mod:`mtqe.corpus.fetch_url`); this module only parses arguments and prints.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ EXAMPLES = __doc__.split("Examples::", 1)[1].split("Library code", 1)[0]
 def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     """Register ``corpus`` and its actions on the top-level ``mtqe`` parser."""
     corpus = subparsers.add_parser(
-        "corpus", help="reference texts: list, show, align, add, fetch",
+        "corpus", help="reference texts: list, show, align, add, fetch, fetch-url",
         description="Reference texts of references/manifest.yaml.", epilog="examples:" + EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -90,9 +93,39 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument("--text", default=None, help="text id when the language has several fetchable texts")
     fetch.add_argument("--timeout", type=float, default=60.0, help="seconds per connect or read")
     fetch.add_argument("--deadline", type=float, default=300.0, help="seconds for the whole download")
+    fetch.add_argument("--verify", action="store_true",
+                       help="download again even if the file is present and compare with the recorded sha256 "
+                            "(nothing is overwritten)")
     fetch.set_defaults(func=_fetch)
 
+    _add_fetch_url(actions, common)
     add_testset_actions(actions, common)
+
+
+def _add_fetch_url(actions: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    fetch_url = actions.add_parser(
+        "fetch-url", parents=[common],
+        help="download a published text, store its bytes unchanged and register it (hash trusted on first use)",
+    )
+    fetch_url.add_argument("doc")
+    fetch_url.add_argument("--lang", required=True)
+    fetch_url.add_argument("--url", required=True, help="http(s) address of the page")
+    fetch_url.add_argument("--role", action="append", choices=ROLES, default=None,
+                           help="repeat for several roles (default: --role source --role reference)")
+    fetch_url.add_argument("--cleaner", default=None, type=lambda name: name.replace("-", "_"),
+                           help="cleaner registered in mtqe/corpus/cleaners (default: pdf_file for a PDF, else the one for "
+                                "the publisher's page layout - whitehouse_article, mofa_page - else main_text)")
+    fetch_url.add_argument("--text-id", default=None, help="default: <lang>-<first role>")
+    fetch_url.add_argument("--coverage", choices=COVERAGES, default="full")
+    fetch_url.add_argument("--title", default=None, help="document title (required for a new document)")
+    fetch_url.add_argument("--publisher", default=None)
+    fetch_url.add_argument("--licence", default=None)
+    fetch_url.add_argument("--date", default=None, help="publication date, YYYY[-MM[-DD]]")
+    fetch_url.add_argument("--timeout", type=float, default=60.0, help="seconds per connect or read")
+    fetch_url.add_argument("--deadline", type=float, default=300.0, help="seconds for the whole download")
+    fetch_url.add_argument("--no-language-check", action="store_true",
+                           help="register the text even when it does not read as --lang (mtqe/langid.py)")
+    fetch_url.set_defaults(func=_fetch_url)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -208,7 +241,10 @@ def _add(args: argparse.Namespace) -> int:
     if not args.no_language_check:
         from mtqe.langid import check_declared_language
 
-        text = decode_utf8(data, f"--file {args.file}")
+        from mtqe.corpus.cleaners import get_cleaner
+
+        extract = get_cleaner(args.cleaner).extract  # a PDF's text, not its bytes, is checked
+        text = extract(data) if extract is not None else decode_utf8(data, f"--file {args.file}")
         print(check_declared_language(text, normalize_lang(args.lang), where=f"--file {args.file}"), file=sys.stderr)
     new = NewText(
         doc_id=args.doc, lang=args.lang, roles=tuple(args.role), text_id=args.text_id, cleaner=args.cleaner,
@@ -225,8 +261,23 @@ def _fetch(args: argparse.Namespace) -> int:
     from mtqe.corpus.fetch import fetch_text
 
     _, message = fetch_text(args.doc, args.lang, references=args.references, text_id=args.text,
-                             timeout=args.timeout, deadline=args.deadline)
+                             timeout=args.timeout, deadline=args.deadline, verify=args.verify)
     print(message, file=out)
+    return 0
+
+
+def _fetch_url(args: argparse.Namespace) -> int:
+    out = sys.stdout  # looked up per call: tests capture it
+    from mtqe.corpus.fetch_url import DEFAULT_ROLES, FetchUrlRequest, fetch_url
+
+    request = FetchUrlRequest(
+        doc_id=args.doc, lang=args.lang, url=args.url, roles=tuple(args.role or DEFAULT_ROLES), cleaner=args.cleaner,
+        text_id=args.text_id, title=args.title, publisher=args.publisher, licence=args.licence, date=args.date,
+        coverage=args.coverage, language_check=not args.no_language_check, timeout=args.timeout,
+        deadline=args.deadline,
+    )
+    for line in fetch_url(request, references=args.references).report():
+        print(line, file=out)
     return 0
 
 

@@ -7,6 +7,10 @@ urllib, refuses bytes whose sha256 differs (nothing is written), stores them unc
 ``file:`` (atomically) and checks that the registered cleaner keeps some text; the entry's
 ``sha256:`` is the fetch hash, so the text is then registered like any other.
 
+``--verify`` downloads again even when the file is present and compares the new bytes with the
+recorded hash — the check of a hash recorded on trust by ``mtqe corpus fetch-url``
+(:mod:`mtqe.corpus.fetch_url`): a changed page is reported and nothing is overwritten.
+
 Only http(s) is fetched, at every redirect too (urllib would follow one to ``ftp://``; a
 ``file:`` URL would read a local file), and the whole download has a deadline besides the
 per-read timeout: a server that trickles one byte every few seconds never trips the latter.
@@ -50,8 +54,12 @@ def fetch_text(
     text_id: str | None = None,
     timeout: float = 60.0,
     deadline: float = DEFAULT_DEADLINE_S,
+    verify: bool = False,
 ) -> tuple[TextSpec, str]:
-    """Download the fetchable ``lang`` text of ``doc_id``; return its spec and what happened."""
+    """Download the fetchable ``lang`` text of ``doc_id``; return its spec and what happened.
+
+    ``verify``: download even when the file is present with the right hash, to check that the
+    address still serves the same bytes (never overwrites anything)."""
     candidates = fetchable_texts(references, doc_id, lang)
     if text_id is not None:
         candidates = [t for t in candidates if t.text_id == text_id]
@@ -70,16 +78,21 @@ def fetch_text(
         )
     spec = candidates[0]
     source: FetchSpec = spec.fetch  # type: ignore[assignment]  # candidates all have one
-    if spec.path.is_file() and sha256_file(spec.path) == source.sha256:
-        return spec, f"{spec.qualified_id}: already present at {spec.path} (sha256 matches)"
+    present = spec.path.is_file() and sha256_file(spec.path) == source.sha256
+    if present and not verify:
+        return spec, f"{spec.qualified_id}: already present at {spec.path} (sha256 matches; --verify downloads it again to compare)"
     data = download(source.url, timeout=timeout, deadline=deadline)
     actual = sha256_bytes(data)
+    since = f" (recorded on first fetch, {source.first_fetched})" if source.first_fetched else ""
     if actual != source.sha256:
         raise CorpusError(
             f"{spec.qualified_id}: {source.url} returned {len(data)} bytes with sha256 {actual}, the manifest "
-            f"expects {source.sha256}. Nothing was written. The page may have changed: check it, and if the "
-            "new bytes are the right text, update fetch.sha256 in the manifest."
+            f"expects {source.sha256}{since}. Nothing was written. The page may have changed: check it, and if the "
+            "new bytes are the right text, register them as a new text (`mtqe corpus fetch-url` with another "
+            "--text-id) or update fetch.sha256 in the manifest."
         )
+    if present:
+        return spec, f"{spec.qualified_id}: verified: {source.url} still serves the same {len(data)} bytes, sha256 {actual}{since}"
     existed = spec.path.exists()
     atomic_write_bytes(spec.path, data)
     try:

@@ -10,7 +10,9 @@ from mtqe.corpus.align.sentences import LOW_CONFIDENCE
 from mtqe.corpus.align.units import UNITS, align_units
 from mtqe.corpus.cleaners import get_cleaner
 from mtqe.languages import normalize_lang
+from mtqe.corpus.align.units import UnitAlignment
 from mtqe.corpus.model import (
+    AlignmentNote,
     CleanText,
     DocumentSpec,
     Manifest,
@@ -18,7 +20,7 @@ from mtqe.corpus.model import (
     TextSpec,
 )
 from mtqe.corpus.paths import default_references_dir
-from mtqe.corpus.reading import DEFAULT_MAX_TEXT_BYTES, read_raw_text
+from mtqe.corpus.reading import DEFAULT_MAX_TEXT_BYTES, read_raw_bytes, read_raw_text
 from mtqe.corpus.testsets.line_document import build_line_document
 from mtqe.errors import AlignmentError, CorpusError
 
@@ -39,8 +41,16 @@ TARGET_ROLES = ("reference", "existing")
 
 def load_clean_text(spec: TextSpec, *, max_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> CleanText:
     """Read (with size, hash and encoding checks) and clean one text with its registered cleaner."""
-    raw = read_raw_text(spec, max_bytes=max_bytes)
-    blocks, removed = get_cleaner(spec.cleaner).clean(raw)
+    cleaner = get_cleaner(spec.cleaner)
+    if cleaner.extract is None:
+        raw = read_raw_text(spec, max_bytes=max_bytes)
+    else:  # a binary file (PDF): its text is extracted from the registered bytes
+        data = read_raw_bytes(spec, max_bytes=max_bytes)
+        try:
+            raw = cleaner.extract(data)
+        except CorpusError as exc:
+            raise CorpusError(f"{spec.qualified_id}: {spec.path}: {exc}") from None
+    blocks, removed = cleaner.clean(raw)
     if not blocks:
         raise CorpusError(
             f"{spec.qualified_id}: cleaner {spec.cleaner!r} kept no text from {spec.path} "
@@ -100,8 +110,21 @@ def load_parallel_document(
         targets={spec.text_id: spec for spec in targets},
         segments=built.segments,
         unit=unit,
-        notes=built.notes,
+        notes=built.notes + _fallback_notes(alignments),
     )
+
+
+def _fallback_notes(alignments: Mapping[str, UnitAlignment]) -> tuple[AlignmentNote, ...]:
+    """One ``strict_fallback`` note per target whose paragraphs the n:m aligner paired instead."""
+    notes = []
+    for text_id, alignment in alignments.items():
+        fallback = alignment.strict_fallback
+        if fallback is None:
+            continue
+        blocks = ", ".join(f"p{b:03d}" for b in fallback.blocks)
+        confidence = min((link.confidence for link in alignment.links), default=1.0)
+        notes.append(AlignmentNote("strict_fallback", text_id, blocks, confidence))
+    return tuple(notes)
 
 
 def _select_texts(manifest: Manifest, doc_id: str, src_lang: str, tgt_lang: str) -> tuple[TextSpec, list[TextSpec]]:

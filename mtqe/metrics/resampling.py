@@ -15,6 +15,12 @@ changes no result, only the cost. Two ways to score a resample:
 
 Batches bound the memory whatever the number of samples; the draws, made up front, fix
 which rows each sample uses, so the batch size cannot change a result.
+
+Undefined samples: a metric whose segments may have no score (``MeanOfValid``: human
+judgments) has no score on a resample or pseudo-system without a valid row, and says so
+with NaN. Such samples are *undefined*: they are scored NaN here and left out by the
+statistics (a CI's order statistics and a p-value's count and denominator are taken over
+the defined samples only). The score of the full data must always be defined.
 """
 
 from __future__ import annotations
@@ -54,15 +60,23 @@ def to_score(value: object, what: str) -> float:
     return score
 
 
+def to_sample_score(value: object) -> float:
+    """:func:`to_score` for a resample: NaN (an undefined sample) is allowed, infinity is not."""
+    if np.ndim(value) == 0 and isinstance(value, (float, np.floating)) and math.isnan(value):
+        return math.nan
+    return to_score(value, "a resample")
+
+
 def check_many(values: np.ndarray, expected: int, name: str = "aggregate_many") -> np.ndarray:
-    """A vectorised aggregate must return one finite score per sample in the batch."""
+    """A vectorised aggregate must return one score per sample in the batch: finite, or NaN
+    for an undefined sample (see the module docstring)."""
     out = np.asarray(values, dtype=np.float64)
     if out.shape != (expected,):
         raise ValueError(
             f"{name} returned shape {out.shape} for a batch of {expected} samples; expected ({expected},)"
         )
-    if not np.all(np.isfinite(out)):
-        raise ValueError(f"{name} returned NaN or infinite scores")
+    if np.any(np.isinf(out)):
+        raise ValueError(f"{name} returned infinite scores")
     return out
 
 
@@ -78,9 +92,13 @@ class Scorer:
     def exact(self, rows: np.ndarray, what: str = "a resample") -> float:
         return to_score(self.aggregate(rows), what)
 
+    def sample(self, rows: np.ndarray) -> float:
+        """Exact score of a resample or pseudo-system; NaN when it is undefined."""
+        return to_sample_score(self.aggregate(rows))
+
     def rows(self, samples: np.ndarray) -> np.ndarray:
         if self.aggregate_many is None:
-            return np.array([self.exact(rows) for rows in samples], dtype=np.float64)
+            return np.array([self.sample(rows) for rows in samples], dtype=np.float64)
         return check_many(self.aggregate_many(samples), samples.shape[0])
 
     def sums(self, sums: np.ndarray, n_rows: int) -> np.ndarray:
@@ -158,14 +176,15 @@ def bootstrap_scores(
 
 def exact_bootstrap(arr: np.ndarray, idxs: np.ndarray, samples: np.ndarray, scorer: Scorer) -> np.ndarray:
     """Exact ``aggregate`` scores of ``arr`` on the resamples numbered ``samples``."""
-    return np.array([scorer.exact(arr[idxs[i]]) for i in samples], dtype=np.float64)
+    return np.array([scorer.sample(arr[idxs[i]]) for i in samples], dtype=np.float64)
 
 
 # --------------------------------------------------------------------------- randomization
 
 
 def count_exceeding(null_stats: np.ndarray, observed: np.ndarray, count_ties: bool, tie_rtol: float) -> np.ndarray:
-    """Per column: how many null statistics are at least as extreme as ``observed``."""
+    """Per column: how many null statistics are at least as extreme as ``observed`` (an
+    undefined, NaN, statistic never is)."""
     if count_ties:
         return np.sum(null_stats >= observed - tie_rtol * np.abs(observed), axis=0)
     return np.sum(null_stats > observed, axis=0)
@@ -183,15 +202,17 @@ def randomization_counts(
     scale: np.ndarray,
     max_elements: int,
     progress: Progress,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """For each pair ``(a, b)`` of ``arrays``: the number of trials of ``keep`` whose
-    ``|score(pseudo_a) - score(pseudo_b)|`` is at least as extreme as ``observed[pair]``.
+    ``|score(pseudo_a) - score(pseudo_b)|`` is at least as extreme as ``observed[pair]``,
+    and the number of trials where both pseudo-systems have a score (defined trials).
 
     ``pseudo_a`` keeps ``a``'s rows where ``keep`` is True and takes ``b``'s elsewhere.
     ``scale`` (per pair) sets the refinement tolerance on the sums path.
     """
     n_trials, n_segments = keep.shape
     counts = np.zeros(len(pairs), dtype=np.int64)
+    defined = np.zeros(len(pairs), dtype=np.int64)
     if scorer.aggregate_sums is None:
         for sl in batches(n_trials, arrays[0].size, max_elements):  # one pseudo-system at a time
             mask = keep[sl, :, None]
@@ -201,8 +222,9 @@ def randomization_counts(
                 pseudo_a, pseudo_b = np.where(mask, first, second), np.where(mask, second, first)
                 null[:, p] = np.abs(scorer.rows(pseudo_a) - scorer.rows(pseudo_b))
             counts += count_exceeding(null, observed, count_ties, tie_rtol)
+            defined += np.sum(~np.isnan(null), axis=0)
             progress.advance(sl.stop - sl.start)
-        return counts
+        return counts, defined
     n_systems, k = len(arrays), arrays[0].shape[1]
     stacked = _stacked(arrays)
     totals = stacked.sum(axis=0).reshape(n_systems, k)
@@ -218,8 +240,9 @@ def randomization_counts(
         null = np.abs(score_a - score_b)
         _refine_trials(null, keep[sl], arrays, pairs, observed, scale, scorer)
         counts += count_exceeding(null, observed, count_ties, tie_rtol)
+        defined += np.sum(~np.isnan(null), axis=0)
         progress.advance(m)
-    return counts
+    return counts, defined
 
 
 def _refine_trials(
@@ -237,4 +260,4 @@ def _refine_trials(
     for t, p in zip(*np.nonzero(near)):
         a, b = arrays[pairs[p][0]], arrays[pairs[p][1]]
         mask = keep[t][:, None]
-        null[t, p] = abs(scorer.exact(np.where(mask, a, b)) - scorer.exact(np.where(mask, b, a)))
+        null[t, p] = abs(scorer.sample(np.where(mask, a, b)) - scorer.sample(np.where(mask, b, a)))

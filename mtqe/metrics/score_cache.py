@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from mtqe.io import sha256_file, sha256_text
+from mtqe.metrics.base import ErrorSpan
 from mtqe.sqlite_store import MAX_PARAMS, SQLiteStore
 
 _SCHEMA = """
@@ -36,7 +37,8 @@ CREATE TABLE IF NOT EXISTS segment_scores (
     score REAL NOT NULL,
     truncated INTEGER NOT NULL,
     created REAL NOT NULL,
-    checksum TEXT
+    checksum TEXT,
+    extra TEXT
 );
 CREATE INDEX IF NOT EXISTS segment_scores_identity ON segment_scores(identity_hash);
 CREATE TABLE IF NOT EXISTS checkpoint_facts (
@@ -60,9 +62,29 @@ def score_key(ident_hash: str, texts: Sequence[str | None]) -> str:
     return sha256_text("\x1f".join(parts))
 
 
-def row_checksum(key: str, ident_hash: str, score: float, truncated: bool) -> str:
-    """sha256 of a row's content; ``float.hex`` keeps the score exact."""
-    return sha256_text("\x1f".join((key, ident_hash, float(score).hex(), str(int(bool(truncated))))))
+def row_checksum(key: str, ident_hash: str, score: float, truncated: bool, extra: str | None = None) -> str:
+    """sha256 of a row's content; ``float.hex`` keeps the score exact. ``extra`` (spans,
+    validity) joins the checksum only when present, so rows without it keep their sums."""
+    parts = [key, ident_hash, float(score).hex(), str(int(bool(truncated)))]
+    if extra is not None:
+        parts.append(extra)
+    return sha256_text("\x1f".join(parts))
+
+
+def encode_extra(spans: Sequence[ErrorSpan] | None, valid: bool) -> str | None:
+    """The ``extra`` column of a row: its error spans and validity as JSON (None when plain)."""
+    if spans is None and valid:
+        return None
+    return json.dumps({"spans": None if spans is None else [s.to_json() for s in spans], "valid": bool(valid)},
+                      ensure_ascii=False, sort_keys=True)
+
+
+def decode_extra(extra: str | None) -> tuple[tuple[ErrorSpan, ...] | None, bool]:
+    if extra is None:
+        return None, True
+    data = json.loads(extra)
+    spans = data.get("spans")
+    return (None if spans is None else tuple(ErrorSpan.from_json(s) for s in spans)), bool(data.get("valid", True))
 
 
 class ScoreCache(SQLiteStore):
@@ -76,46 +98,61 @@ class ScoreCache(SQLiteStore):
             return
         with closing(self._connect()) as conn, conn:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(segment_scores)")}
-            if "checksum" not in columns:  # a file from before checksums: its rows become misses
+            for column in ("checksum", "extra"):  # a file from before checksums: its rows become misses
+                if column in columns:
+                    continue
                 try:
-                    conn.execute("ALTER TABLE segment_scores ADD COLUMN checksum TEXT")
+                    conn.execute(f"ALTER TABLE segment_scores ADD COLUMN {column} TEXT")
                 except sqlite3.OperationalError as exc:  # another job added it at the same moment
                     if "duplicate column" not in str(exc):
                         raise
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, tuple[float, bool]]:
-        """``{key: (score, truncated)}`` for the keys that are present with a valid checksum."""
-        found: dict[str, tuple[float, bool]] = {}
+    def get_many(self, keys: Sequence[str]) -> dict[str, tuple[float, bool, tuple[ErrorSpan, ...] | None, bool]]:
+        """``{key: (score, truncated, spans, valid)}`` for the keys that are present with a valid
+        checksum; the score of a row that is not valid is NaN."""
+        found: dict[str, tuple[float, bool, tuple[ErrorSpan, ...] | None, bool]] = {}
         with closing(self._connect()) as conn:
             for start in range(0, len(keys), MAX_PARAMS):
                 chunk = list(keys[start : start + MAX_PARAMS])
                 marks = ",".join("?" * len(chunk))
                 rows = conn.execute(
-                    "SELECT key, identity_hash, score, truncated, checksum FROM segment_scores "
+                    "SELECT key, identity_hash, score, truncated, checksum, extra FROM segment_scores "
                     f"WHERE key IN ({marks})",
                     chunk,
                 ).fetchall()
-                for key, ident, score, trunc, checksum in rows:
-                    if isinstance(score, float) and checksum == row_checksum(key, ident, score, bool(trunc)):
-                        found[key] = (score, bool(trunc))
+                for key, ident, score, trunc, checksum, extra in rows:
+                    if not isinstance(score, float) or checksum != row_checksum(key, ident, score, bool(trunc), extra):
+                        continue
+                    try:
+                        spans, valid = decode_extra(extra)
+                    except (ValueError, KeyError, TypeError):
+                        continue  # unreadable extra: a miss, scored again
+                    found[key] = (score if valid else float("nan"), bool(trunc), spans, valid)
         return found
 
-    def put_many(self, ident_hash: str, rows: Iterable[tuple[str, float, bool]]) -> int:
-        """Store ``(key, score, truncated)`` rows in one transaction; returns how many were stored.
+    def put_many(self, ident_hash: str, rows: Iterable[tuple]) -> int:
+        """Store ``(key, score, truncated[, spans, valid])`` rows in one transaction; returns how
+        many were stored.
 
-        Non-finite scores are not stored (SQLite would turn NaN into NULL), so they are
-        recomputed next time instead of being served from the cache.
+        Non-finite scores of valid rows are not stored (SQLite would turn NaN into NULL), so
+        they are recomputed next time instead of being served from the cache. A row that is
+        not valid (an unreadable answer, deterministic at temperature 0) is stored with score 0.
         """
         now = time.time()
-        values = [
-            (key, ident_hash, float(score), int(bool(trunc)), now, row_checksum(key, ident_hash, score, trunc))
-            for key, score, trunc in rows
-            if math.isfinite(score)
-        ]
+        values = []
+        for key, score, trunc, *more in rows:
+            spans, valid = (more + [None, True])[:2] if more else (None, True)
+            if not valid:
+                score = 0.0
+            elif not math.isfinite(score):
+                continue
+            extra = encode_extra(spans, bool(valid))
+            values.append((key, ident_hash, float(score), int(bool(trunc)), now,
+                           row_checksum(key, ident_hash, score, trunc, extra), extra))
         with closing(self._connect()) as conn, conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO segment_scores (key, identity_hash, score, truncated, created, checksum) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO segment_scores (key, identity_hash, score, truncated, created, checksum, extra) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 values,
             )
         return len(values)

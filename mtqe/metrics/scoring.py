@@ -337,10 +337,13 @@ def _restrict(row: SystemResult, index: np.ndarray, label: str, metrics: Mapping
             results[name] = result
             continue
         stats = np.asarray(result.stats)[index]
+        score = metrics[name].aggregate(stats)
+        if not np.isfinite(score):  # e.g. no judged segment in this subset: no score, nothing imputed
+            results[name] = MetricResult.not_available(name, result.signature, f"no segment of {label} has a score")
+            continue
         segment = None if result.segment_scores is None else tuple(result.segment_scores[i] for i in index)
         spans = None if result.segment_spans is None else tuple(result.segment_spans[i] for i in index)
-        results[name] = replace(result, score=metrics[name].aggregate(stats), stats=stats, segment_scores=segment,
-                                segment_spans=spans)
+        results[name] = replace(result, score=score, stats=stats, segment_scores=segment, segment_spans=spans)
     output = replace(row.output, hypotheses=tuple(row.output.hypotheses[i] for i in index),
                      segment_flags=tuple(row.output.segment_flags[i] for i in index) if row.output.segment_flags else ())
     return replace(

@@ -41,6 +41,10 @@ Conventions (chosen to match sacrebleu 2.x ``significance.py``, see each functio
   differing segments), and counting them is what makes the add-one p-value valid. The
   starkest case: a system compared with itself gets p = 1, where sacrebleu reports
   ``1 / (n_samples + 1)`` ("significantly different from itself").
+* Undefined samples (a resample or pseudo-system on which the metric has no score: NaN
+  from ``aggregate``, e.g. no judged segment of a human metric) are left out: CI bounds
+  are order statistics of the defined resamples, p-values ``(c + 1) / (n_defined + 1)``
+  (:mod:`mtqe.metrics.resampling`). Without undefined samples nothing changes.
 * sacrebleu's paired bootstrap sums the statistics in float32 (exact for integer counts
   below 2**24) and its chrF then divides in float32; mtqe computes in float64, so chrF
   bootstrap scores can differ from sacrebleu's in the 7th significant digit.
@@ -267,24 +271,32 @@ def bootstrap_ci_many(
             column = scores[:, col].copy()
             low, high = _percentile_bounds(column, confidence, arrays[name], idxs, scorer, full[name])
             out[name] = ConfidenceInterval(
-                score=full[name], low=low, high=high, mean=float(np.mean(column)),
+                score=full[name], low=low, high=high, mean=_defined_mean(column),
                 confidence=confidence, n_samples=n_samples, seed=seed,
             )
     return {name: out[name] for name in arrays}
 
 
+def _defined_mean(scores: np.ndarray) -> float:
+    defined = scores[~np.isnan(scores)]
+    return float(np.mean(defined)) if defined.size else math.nan
+
+
 def _percentile_bounds(
     scores: np.ndarray, confidence: float, arr: np.ndarray, idxs: np.ndarray, scorer: Scorer, full: float
 ) -> tuple[float, float]:
-    """Symmetric order-statistic bounds; the tiny slack absorbs binary rounding of
-    ``1 - confidence`` (e.g. 1000 * 0.025 must give 25, not 24). Vectorised scores near a
-    bound are made exact first (in place), so the bound is the exact order statistic."""
-    n = scores.shape[0]
+    """Symmetric order-statistic bounds of the defined resamples (NaN sorts last); the tiny
+    slack absorbs binary rounding of ``1 - confidence`` (e.g. 1000 * 0.025 must give 25, not
+    24). Vectorised scores near a bound are made exact first (in place), so the bound is the
+    exact order statistic."""
+    n = int(np.sum(~np.isnan(scores)))
+    if n == 0:
+        raise ValueError("bootstrap: no resample has a score (aggregate gave NaN, undefined, for every one)")
     j = math.floor(n * (1.0 - confidence) / 2.0 + 1e-9)
     j = min(j, (n - 1) // 2)
     ordered = np.sort(scores, kind="stable")
     if scorer.aggregate_sums is not None:
-        _refine_near(scores, ordered[[j, n - 1 - j]], max(abs(full), float(np.max(np.abs(scores)))),
+        _refine_near(scores, ordered[[j, n - 1 - j]], max(abs(full), float(np.nanmax(np.abs(scores)))),
                      lambda near: exact_bootstrap(arr, idxs, near, scorer))
         ordered = np.sort(scores, kind="stable")
     return float(ordered[j]), float(ordered[n - 1 - j])
@@ -347,20 +359,23 @@ def paired_bootstrap_many(
     out = {}
     for col, name in enumerate(names[1:], start=1):
         observed = abs(full[col] - full[0])
-        diffs = np.abs(scores[:, col] - scores[:, 0])
+        diffs = np.abs(scores[:, col] - scores[:, 0])  # NaN: undefined for either system
+        if not np.any(~np.isnan(diffs)):
+            raise ValueError(f"paired bootstrap of {name}: no resample has a score for both systems (NaN, undefined)")
         if scorer.aggregate_sums is not None:
-            scale = max(abs(full[0]), abs(full[col]), float(np.max(np.abs(scores[:, [0, col]]))))
-            target = np.array([observed + diffs.mean()])
+            scale = max(abs(full[0]), abs(full[col]), float(np.nanmax(np.abs(scores[:, [0, col]]))))
+            target = np.array([observed + np.nanmean(diffs)])
 
             def exact_diffs(near: np.ndarray, name: str = name) -> np.ndarray:
                 base = exact_bootstrap(arrays[names[0]], idxs, near, scorer)
                 return np.abs(exact_bootstrap(arrays[name], idxs, near, scorer) - base)
 
             _refine_near(diffs, target, scale, exact_diffs)
-        count = int(count_exceeding(diffs - diffs.mean(), np.array(observed), count_ties, _TIE_RTOL))
+        defined = diffs[~np.isnan(diffs)]
+        count = int(count_exceeding(defined - defined.mean(), np.array(observed), count_ties, _TIE_RTOL))
         out[name] = PairedTestResult(
             test=PAIRED_BOOTSTRAP, score_a=float(full[0]), score_b=float(full[col]),
-            delta=float(full[col] - full[0]), p_value=_p_value(count, n_samples),
+            delta=float(full[col] - full[0]), p_value=_p_value(count, defined.size),
             n_samples=n_samples, seed=seed, count_ties=count_ties,
         )
     return out
@@ -433,7 +448,7 @@ def _randomization(
     observed = np.array([abs(full[b] - full[a]) for a, b in pairs])
     scale = np.array([max(1.0, abs(full[a]), abs(full[b])) for a, b in pairs])
     keep = keep_masks(seed, arrays[names[0]].shape[0], n_samples)
-    counts = randomization_counts(
+    counts, defined = randomization_counts(
         [arrays[n] for n in names], [(index[a], index[b]) for a, b in pairs], keep, observed, scorer,
         count_ties=count_ties, tie_rtol=_TIE_RTOL, scale=scale, max_elements=_MAX_BATCH_ELEMENTS,
         progress=_progress(progress, n_samples),
@@ -441,9 +456,9 @@ def _randomization(
     return {
         (a, b): PairedTestResult(
             test=APPROXIMATE_RANDOMIZATION, score_a=full[a], score_b=full[b], delta=full[b] - full[a],
-            p_value=_p_value(int(c), n_samples), n_samples=n_samples, seed=seed, count_ties=count_ties,
+            p_value=_p_value(int(c), int(d)), n_samples=n_samples, seed=seed, count_ties=count_ties,
         )
-        for (a, b), c in zip(pairs, counts)
+        for (a, b), c, d in zip(pairs, counts, defined)
     }
 
 

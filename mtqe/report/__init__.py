@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from mtqe.report.agreement import write_agreement
 from mtqe.report.leaderboard import write_leaderboard
 from mtqe.report.markdown import write_markdown_report
 from mtqe.report.results_file import write_results
@@ -24,8 +25,10 @@ def write_run_outputs(
     # First: every other file is a view of it.
     results = write_results(result, out_dir)
     write_translations(result, out_dir)
+    agreement = write_agreement(result, out_dir)  # only with human judgments
     return {
         "results": results,
+        **({"agreement": agreement} if agreement else {}),
         "segments": write_segments(result, out_dir),
         "run": write_run_info(result, out_dir, config=config, project_dir=project_dir, started=started),
         "report": write_markdown_report(result, out_dir),

@@ -71,6 +71,29 @@ def bar_chart_svg(bars: list[Bar], *, metric: str, higher_is_better: bool, chart
         return _svg(fig)
 
 
+def scatter_svg(points: list[tuple[str, float, float]], colours: dict[str, str], *, metric: str, human: str,
+                metric_higher_is_better: bool, chart_id: str) -> str:
+    """Metric (x) against human (y) system scores, one labelled dot per system."""
+    if not points:
+        raise ValueError("scatter_svg needs at least one system")
+    with _report_style(chart_id):
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(4.2, 3.4), layout="constrained")
+        ax = fig.add_subplot()
+        ax.spines[["top", "right"]].set_visible(False)
+        for system, x, y in points:
+            ax.scatter([x], [y], s=28, color=colours.get(system, PALETTE[0]), zorder=3)
+            ax.annotate(system, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8)
+        ax.margins(x=0.18, y=0.12)  # room for the labels of the outermost dots
+        direction = "higher is better" if metric_higher_is_better else "lower is better"
+        ax.set_xlabel(f"{metric} ({direction})")
+        ax.set_ylabel(f"{human} (system mean)")
+        ax.grid(color="#e5e5e5", linewidth=0.8)
+        ax.set_axisbelow(True)
+        return _svg(fig)
+
+
 MAX_DOTS = 3000  # segment dots drawn in one chart; more make the SVG large and unreadable
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from mtqe.diagnostics.registry import DIAGNOSTIC_NAMES
 from mtqe.io import atomic_write_text
-from mtqe.report.charts import Bar, bar_chart_svg, colour_for, distribution_svg
+from mtqe.report.agreement import LABELS, READING, split_notes
+from mtqe.report.charts import Bar, bar_chart_svg, colour_for, distribution_svg, scatter_svg
 from mtqe.report.diff import char_diff_html
 from mtqe.report.load import (
     Group,
@@ -130,15 +131,25 @@ def _group_section(run: RunData, group: Group, gid: str, compare: tuple[str, str
     return "\n".join([
         f'<section class="group" id="{gid}">',
         f"<h2>{_e(group.document)} · {_e(group.src_lang)} → {_e(group.tgt_lang)}</h2>",
+        _source_line(group),
         "<h3>Leaderboard</h3>",
         _leaderboard(run, group, gid),
         _diagnostics_table(group),
         "<h3>Scores by metric</h3>",
         *(_metric_charts(run, group, m, colours, f"{gid}-{k}") for k, m in enumerate(run.metric_names)),
+        _trust_section(run, group, colours, gid),
         "<h3>Segments</h3>",
         _segment_view(run, group, gid, colours, compare),
         "</section>",
     ])
+
+
+def _source_line(group: Group) -> str:
+    """Which source text the section was scored from (a document may have one per language)."""
+    if not group.source_texts:
+        return ""
+    names = ", ".join(f"{text} ({group.src_lang})" for text in group.source_texts)
+    return f'<p class="source-text">Source text: {_e(names)}</p>'
 
 
 def _diagnostics_table(group: Group) -> str:
@@ -249,6 +260,55 @@ def _arrow(run: RunData, metric: str) -> str:
     return "↑" if run.metrics[metric].higher_is_better else "↓"
 
 
+# --------------------------------------------------------------------------- agreement
+
+
+def _trust_section(run: RunData, group: Group, colours: dict[str, str], gid: str) -> str:
+    """"Which metric to trust here": agreement with the human judgments (docs/agreement.md)."""
+    key = (group.document, group.src_lang, group.tgt_lang)
+    stats = [a for a in run.agreement if (a.document, a.src_lang, a.tgt_lang) == key]
+    if not stats:
+        return ""
+    own, shared = split_notes(stats)
+    rows = "".join(
+        f"<tr><td>{_e(a.metric)}</td><td>{_e(a.human)}</td><td>{_e(LABELS.get(a.statistic, a.statistic))}</td>"
+        f"<td>{'—' if a.value is None else f'{a.value:.3f}'}</td>"
+        f"<td>{'—' if a.ci_low is None or a.ci_high is None else f'[{a.ci_low:.3f}, {a.ci_high:.3f}]'}</td>"
+        f"<td>{a.n_systems}</td><td>{a.n_segments}</td><td>{_e(note)}</td></tr>"
+        for a, note in zip(stats, own))
+    parts = ['<div class="agreement"><h3>Which metric to trust here</h3>',
+             f"<p>Agreement of each metric with the human judgments of this run. {_e(READING)}</p>",
+             '<table class="agreement-table"><tr><th>metric</th><th>human</th><th>statistic</th><th>value</th>'
+             f"<th>95% CI</th><th>systems</th><th>segments</th><th>note</th></tr>{rows}</table>"]
+    if shared:
+        parts.append('<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in shared) + "</ul>")
+    deltas = [d for d in run.delta_agreement if (d.document, d.src_lang, d.tgt_lang) == key]
+    if deltas:
+        cells = "".join(
+            f"<tr><td>{_e(d.system)}</td><td>{_e(d.metric)}</td>"
+            f"<td>{'—' if d.delta is None else _e(f'{d.delta:+.4g}')}</td>"
+            f"<td>{'—' if d.probability is None else f'{d.probability:.2f} ({d.n_agree}/{d.n_pairs})'}</td>"
+            f"<td>{_e(d.note)}</td></tr>" for d in deltas)
+        parts.append("<p>Reading a delta: the share of this run's judged system pairs with at least this |delta| "
+                     "on which the metric and the humans prefer the same system.</p>"
+                     '<table class="agreement-table"><tr><th>system</th><th>metric</th><th>delta vs baseline</th>'
+                     f"<th>humans agree</th><th>note</th></tr>{cells}</table>")
+    figures = []
+    for k, (metric, human) in enumerate(dict.fromkeys((a.metric, a.human) for a in stats)):
+        points = [(row.system, row.metrics[metric].score, row.metrics[human].score) for row in group.rows
+                  if metric in row.metrics and human in row.metrics
+                  and row.metrics[metric].score is not None and row.metrics[human].score is not None]
+        if points:
+            figures.append(_figure(
+                scatter_svg(points, colours, metric=metric, human=human,
+                            metric_higher_is_better=run.metrics[metric].higher_is_better,
+                            chart_id=f"{gid}-agree-{k}"),
+                f"{metric} against {human}: system scores ({len(points)} systems with both)."))
+    if figures:
+        parts.append('<div class="chart-row">' + "".join(figures) + "</div>")
+    return "".join(parts) + "</div>"
+
+
 # --------------------------------------------------------------------------- charts
 
 
@@ -334,6 +394,7 @@ def _segment_view(run: RunData, group: Group, gid: str, colours: dict[str, str],
     if note:
         parts.append(f'<p class="note">{_e(note)}</p>')
     parts.append(_controls(run, scores, systems, choice))
+    parts.append(_span_legend(r for slot in slots for r in slot.outputs.values()))
     data = {"scores": scores, "metric": choice.metric if choice else None,
             "a": choice.a if choice else None, "b": choice.b if choice else None}
     parts.append(f'<script type="application/json" class="segment-scores">{_json_for_script(data)}</script>')
@@ -362,7 +423,8 @@ def _paged_segment_view(run: RunData, group: Group, gid: str, slots: list[Segmen
              [[None if n not in s.outputs else _round(s.outputs[n].scores.get(m)) for n in systems]
               for m in run.metric_names],
              [[[d["check"], d["severity"], d["detail"]] for d in s.outputs[n].diagnostics] if n in s.outputs else []
-              for n in systems]]
+              for n in systems],
+             [_packed_spans(s.outputs[n]) if n in s.outputs else [] for n in systems]]
             for s in slots
         ],
     }
@@ -377,9 +439,18 @@ def _paged_segment_view(run: RunData, group: Group, gid: str, slots: list[Segmen
         '<div class="controls">page <button class="prev">◀</button> <span class="pos"></span> '
         '<button class="next">▶</button> · show segments flagged by <select class="diag-filter">'
         f'<option value="">(any or none)</option>{checks}</select></div>'
-        f'<script type="application/octet-stream" class="segment-pack">{packed}</script>'
+        + _span_legend(r for s in slots for r in s.outputs.values())
+        + f'<script type="application/octet-stream" class="segment-pack">{packed}</script>'
         f'<div class="scroll"><table class="segments" lang="{_e(group.tgt_lang)}"></table></div></div>'
     )
+
+
+def _packed_spans(rec: SegmentRecord) -> list:
+    """[[metric, [[start, end, severity, title], ...]], ...] for the metrics with spans here."""
+    return [[metric, [[int(d["start"]), int(d["end"]),
+                       d["severity"] if d["severity"] in SPAN_SEVERITIES else "minor", _span_title(d)]
+                      for d in spans]]
+            for metric, spans in rec.error_spans.items() if spans]
 
 
 def _round(value: float | None) -> float | None:
@@ -497,6 +568,54 @@ def _marked(text: str, diagnostics: tuple[dict, ...]) -> str:
     return "".join(out) + _e(text[pos:])
 
 
+# Severities of error spans (mtqe.metrics.base.SEVERITIES; the report reads results, not metrics).
+SPAN_SEVERITIES = ("minor", "major", "critical")
+
+
+def _error_spans(rec: SegmentRecord) -> str:
+    """Per metric that marked errors in this hypothesis (XCOMET, an LLM judge): the hypothesis
+    again with its error spans in <mark>, one class per severity, confidence in the tooltip."""
+    lines = [
+        f'<div class="espans" data-metric="{_e(metric)}"><span class="espans-metric">{_e(metric)}</span> '
+        f"{_span_marked(rec.hypothesis, spans)}</div>"
+        for metric, spans in rec.error_spans.items() if spans
+    ]
+    return "".join(lines)
+
+
+def _span_marked(text: str, spans: list[dict]) -> str:
+    """``text`` with each span [start, end) in a <mark>; a span overlapping an earlier one is cut."""
+    out, pos = [], 0
+    for span in sorted(spans, key=lambda d: (int(d["start"]), int(d["end"]))):
+        start, end = max(int(span["start"]), pos), min(int(span["end"]), len(text))
+        if start >= end:
+            continue
+        severity = span["severity"] if span["severity"] in SPAN_SEVERITIES else "minor"
+        out += [_e(text[pos:start]),
+                f'<mark class="espan {severity}" data-severity="{severity}" title="{_e(_span_title(span))}">'
+                f"{_e(text[start:end])}</mark>"]
+        pos = end
+    return "".join(out) + _e(text[pos:])
+
+
+def _span_title(span: dict) -> str:
+    parts = [str(span["severity"])]
+    if span.get("category"):
+        parts.append(str(span["category"]))
+    if span.get("confidence") is not None:
+        parts.append(f"confidence {float(span['confidence']):.2f}")
+    return " · ".join(parts)
+
+
+def _span_legend(records) -> str:
+    """The colour key of the error-span marks, when any hypothesis here has spans."""
+    if not any(spans for rec in records for spans in rec.error_spans.values()):
+        return ""
+    marks = " ".join(f'<mark class="espan {s}">{s}</mark>' for s in SPAN_SEVERITIES)
+    return (f'<p class="span-legend">Error spans marked by a metric (under each output, per metric): {marks}; '
+            "hover a mark for its confidence.</p>")
+
+
 def _system_cells(run: RunData, group: Group, system: str, rec: SegmentRecord | None, colour: str) -> str:
     label = f'<td class="label"><span class="dot" style="background:{colour}"></span><b>{_e(system)}</b></td>'
     if rec is None:
@@ -515,7 +634,7 @@ def _system_cells(run: RunData, group: Group, system: str, rec: SegmentRecord | 
         text = _marked(rec.hypothesis, rec.diagnostics)  # flagged spans; the diff view quotes them below
     scores = "<br>".join(f"{_e(m)} {_e(_fmt_opt(rec.scores.get(m)))}" for m in run.metric_names)
     return (f'{label}<td class="text hyp" lang="{_e(group.tgt_lang)}" title="{_e(title)}">{text}'
-            f'{_diagnostic_badges(rec)}</td><td class="num scores">{scores}</td>')
+            f'{_error_spans(rec)}{_diagnostic_badges(rec)}</td><td class="num scores">{scores}</td>')
 
 
 def _delta(scores: dict[str, dict[str, list[float | None]]], choice: _Comparison | None, i: int) -> float | None:
@@ -647,6 +766,13 @@ ul.diags { margin: .3em 0 0; padding-left: 1.2em; font-size: .85em; }
 li.diag.major { color: #b00020; }
 li.diag.minor { color: #8a6d00; }
 td.hyp mark { background: #ffe08a; }
+.espans { margin-top: .3em; font-size: .9em; }
+.espans-metric { color: #666; font-size: .8em; }
+mark.espan { border-bottom: 2px solid; padding: 0 1px; cursor: help; }
+mark.espan.minor, td.hyp mark.espan.minor { background: #fff3b0; border-color: #c9a400; }
+mark.espan.major, td.hyp mark.espan.major { background: #ffd0a0; border-color: #e06c00; }
+mark.espan.critical, td.hyp mark.espan.critical { background: #f4a0a8; border-color: #b00020; font-weight: bold; }
+.span-legend { font-size: .85rem; color: #555; }
 table.diagnostics td.flagged { background: #fde8e8; font-weight: bold; }
 .scores { font-size: .8rem; }
 """
@@ -675,7 +801,19 @@ JS = r"""
     }
   }
   function esc(t) {
-    return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  }
+  // The same marking as _span_marked in html.py: offsets are characters (code points) of the text.
+  function markSpans(text, spans) {
+    var chars = Array.from(text), out = "", pos = 0;
+    spans.slice().sort(function (x, y) { return x[0] - y[0] || x[1] - y[1]; }).forEach(function (sp) {
+      var start = Math.max(sp[0], pos), end = Math.min(sp[1], chars.length);
+      if (start >= end) { return; }
+      out += esc(chars.slice(pos, start).join("")) + '<mark class="espan ' + esc(sp[2]) + '" data-severity="' + esc(sp[2]) +
+        '" title="' + esc(sp[3]) + '">' + esc(chars.slice(start, end).join("")) + "</mark>";
+      pos = end;
+    });
+    return out + esc(chars.slice(pos).join(""));
   }
   document.querySelectorAll(".segment-view.paged").forEach(function (view) {
     var node = view.querySelector("script.segment-pack");
@@ -703,8 +841,12 @@ JS = r"""
               return '<li class="diag ' + esc(x[1]) + '" data-check="' + esc(x[0]) + '"><b>' + esc(x[0]) + "</b> (" + esc(x[1]) + "): " + esc(x[2]) + "</li>";
             }).join("");
             var sc = d.metrics.map(function (m, j) { var v = row[4][j][k]; return esc(m) + " " + (v === null ? "" : v); }).join("<br>");
+            var spans = (row[6] || [])[k] || [];
+            var marked = spans.map(function (ms) {
+              return '<div class="espans" data-metric="' + esc(ms[0]) + '"><span class="espans-metric">' + esc(ms[0]) + "</span> " + markSpans(hyp || "", ms[1]) + "</div>";
+            }).join("");
             rows.push('<tr class="sys" data-system="' + esc(s) + '"><td class="label"><b>' + esc(s) + '</b></td><td class="text hyp">' +
-              (hyp === null ? "(no output)" : esc(hyp)) + (diags ? '<ul class="diags">' + diags + "</ul>" : "") +
+              (hyp === null ? "(no output)" : esc(hyp)) + marked + (diags ? '<ul class="diags">' + diags + "</ul>" : "") +
               '</td><td class="num scores">' + sc + "</td></tr>");
           });
           var head = '<th class="seg-id" rowspan="' + rows.length + '">' + esc(row[0]) + '</th><td class="source text" rowspan="' + rows.length + '">' + esc(row[1]) + "</td>";

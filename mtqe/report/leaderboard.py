@@ -2,7 +2,9 @@
 
 Schema (documented in docs/outputs.md):
 fixed columns, then for every metric M: ``M``, ``M_ci_low``, ``M_ci_high``, ``M_rank``,
-``M_p_bootstrap``, ``M_p_randomization``, ``M_signature``; empty cells are explained in ``notes``.
+``M_p_bootstrap``, ``M_p_randomization``, ``M_signature``, and in a run with human judgments
+``M_human_agree`` for each automatic metric (:mod:`mtqe.report.agreement`); empty cells are
+explained in ``notes``.
 Text cells are written safe for spreadsheets (:mod:`mtqe.report.escape`).
 """
 
@@ -17,11 +19,12 @@ from typing import Any
 from mtqe.diagnostics.registry import DIAGNOSTIC_NAMES
 from mtqe.diagnostics.run import flagged_counts
 from mtqe.io import atomic_write_text, path_under
+from mtqe.report.agreement import HUMAN_AGREE_SUFFIX, agree_metrics, human_agree_cells
 from mtqe.report.escape import csv_cell
 from mtqe.results import RunResult, SystemResult
 
 FIXED_COLUMNS = [
-    "document", "src_lang", "tgt_lang", "system", "subset", "kind", "status", "n_segments",
+    "document", "src_lang", "tgt_lang", "source_text", "system", "subset", "kind", "status", "n_segments",
     "references", "baseline",
 ]
 METRIC_SUFFIXES = ["", "_ci_low", "_ci_high", "_rank", "_p_bootstrap", "_p_randomization", "_signature"]
@@ -31,8 +34,10 @@ TRAILING_COLUMNS = ["notes", "error"]
 NOTE_SEPARATOR = " | "
 
 
-def columns(metric_names: Sequence[str]) -> list[str]:
-    metric_cols = [f"{m}{suffix}" for m in metric_names for suffix in METRIC_SUFFIXES]
+def columns(metric_names: Sequence[str], agree: Sequence[str] = ()) -> list[str]:
+    """``agree``: the metrics with a ``_human_agree`` column (a run with human judgments)."""
+    metric_cols = [f"{m}{suffix}" for m in metric_names
+                   for suffix in METRIC_SUFFIXES + ([HUMAN_AGREE_SUFFIX] if m in agree else [])]
     return FIXED_COLUMNS + metric_cols + DIAGNOSTIC_COLUMNS + TRAILING_COLUMNS
 
 
@@ -50,8 +55,14 @@ def row_notes(row: SystemResult, metric_names: Sequence[str]) -> list[str]:
             notes.append(f"{name}: not computed")
         elif result is not None and result.unavailable:
             notes.append(f"{name}: {result.unavailable}")
-        elif result is not None and (note := long_segment_note(name, result.details, row.n_segments)):
-            notes.append(note)
+        elif result is not None:
+            if result.segment_scores is not None:
+                missing = sum(1 for v in result.segment_scores if v != v)  # NaN: a segment without a score
+                if missing:
+                    notes.append(f"{name}: {missing} of {len(result.segment_scores)} segments without a score "
+                                 "(not imputed; the score is the mean over the others)")
+            if note := long_segment_note(name, result.details, row.n_segments):
+                notes.append(note)
     if row.status != "ok":
         notes.append("no output: see error")
     elif not row.diagnostics:
@@ -91,7 +102,7 @@ def row_cells(row: SystemResult, metric_names: Sequence[str], baseline: str) -> 
     """The row's cells as plain text (before :func:`~mtqe.report.escape.csv_cell`)."""
     cells = {
         "document": row.document, "src_lang": row.src_lang, "tgt_lang": row.tgt_lang,
-        "system": row.system, "subset": row.subset, "kind": row.kind, "status": row.status,
+        "source_text": row.source_text, "system": row.system, "subset": row.subset, "kind": row.kind, "status": row.status,
         "n_segments": str(row.n_segments), "references": "+".join(row.references),
         "baseline": baseline,
     }
@@ -115,12 +126,16 @@ def row_cells(row: SystemResult, metric_names: Sequence[str], baseline: str) -> 
 
 
 def leaderboard_csv(result: RunResult) -> str:
-    cols = columns(result.metric_names)
+    cols = columns(result.metric_names, agree_metrics(result))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=cols, lineterminator="\n")
     writer.writerow({c: csv_cell(c) for c in cols})  # metric names come from the config
     for row in result.rows:
         cells = row_cells(row, result.metric_names, result.baseline)
+        agree, notes = human_agree_cells(result, row)
+        if agree:
+            cells.update(agree)
+            cells["notes"] = NOTE_SEPARATOR.join([c for c in [cells["notes"]] if c] + notes)
         writer.writerow({k: csv_cell(v) for k, v in cells.items()})
     return buffer.getvalue()
 

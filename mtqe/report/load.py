@@ -52,6 +52,7 @@ class LeaderboardRow:
     metrics: dict[str, MetricCell]
     notes: tuple[str, ...]  # the leaderboard's notes, each verbatim
     error: str
+    source_text: str = ""  # text id of the source the row was scored from ("" if not recorded)
 
     @property
     def pair(self) -> str:
@@ -77,6 +78,7 @@ class SegmentRecord:
     domain: str | None = None
     # metric -> [{"start", "end", "text", "severity", "confidence"?, "category"?}] (ErrorSpan.to_json)
     error_spans: dict[str, list[dict]] = field(default_factory=dict)
+    source_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,11 @@ class Group:
     segments: dict[str, tuple[SegmentRecord, ...]]  # system -> records in segment order
 
     @property
+    def source_texts(self) -> tuple[str, ...]:
+        """The source text id(s) the group's rows were scored from (one, unless rows predate it)."""
+        return tuple(dict.fromkeys(r.source_text for r in self.rows if r.source_text))
+
+    @property
     def pair(self) -> str:
         return f"{self.src_lang}-{self.tgt_lang}"
 
@@ -154,6 +161,10 @@ class RunData:
     segments: tuple[SegmentRecord, ...]
     metrics: Mapping[str, Any]  # metric -> its registration metadata (MetricInfo, from results.json)
     meta: RunMeta
+    # Metric–human agreement (AgreementStat, DeltaAgreement values) and the human metrics.
+    agreement: tuple[Any, ...] = ()
+    delta_agreement: tuple[Any, ...] = ()
+    human_metrics: tuple[str, ...] = ()
 
     def groups(self) -> list[Group]:
         """(document, pair) sections in leaderboard order."""
@@ -201,6 +212,9 @@ def load_run(run_dir: Path) -> RunData:
         segments=tuple(_segment_record(seg) for seg in segment_rows(result)),
         metrics=dict(result.metric_info),
         meta=meta,
+        agreement=result.agreement,
+        delta_agreement=result.delta_agreement,
+        human_metrics=result.human_metric_names,
     )
 
 
@@ -223,7 +237,7 @@ def _leaderboard_row(row: SystemResult, result: RunResult) -> LeaderboardRow:
         baseline=result.baseline,
         metrics={m: _metric_cell(row, m) for m in result.metric_names},
         notes=tuple(row_notes(row, result.metric_names)),
-        error=row.error or "",
+        error=row.error or "", source_text=row.source_text,
     )
 
 

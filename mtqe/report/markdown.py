@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mtqe.io import atomic_write_text, path_under
+from mtqe.report.agreement import markdown_section
 from mtqe.report.escape import md_text
 from mtqe.results import RunResult, SystemResult
 
@@ -48,14 +49,40 @@ def markdown_report(result: RunResult) -> str:
         lines.append("")
         lines.append("Scores with 95% bootstrap confidence intervals; (#k) is the significance cluster "
                      "(systems not significantly different share a rank).")
+        lines += _span_counts(rows, result.metric_names)
         notes = [(row.system, n) for row in rows for n in _notes(row, result.metric_names)]
         if notes:
             lines += ["", "### Notes", ""]
             lines += [f"- **{md_text(system)}**: {md_text(note)}" for system, note in notes]
         lines.append("")
+        if rows[0].subset == "all":
+            lines += markdown_section(result, rows[0].document, rows[0].src_lang, rows[0].tgt_lang)
     if result.warnings:
         lines += ["## Warnings", ""] + [f"- {md_text(w)}" for w in result.warnings] + [""]
     return "\n".join(lines)
+
+
+SPAN_SEVERITIES = ("minor", "major", "critical")  # as mtqe.metrics.base.SEVERITIES
+
+
+def _span_counts(rows: list[SystemResult], metric_names: Sequence[str]) -> list[str]:
+    """Error spans per severity, per system and metric that marks them (XCOMET, an LLM judge)."""
+    table = []
+    for row in rows:
+        for name in metric_names:
+            res = row.metrics.get(name)
+            if res is None or res.segment_spans is None:
+                continue
+            found = [span.severity for spans in res.segment_spans for span in spans]
+            counts = [str(found.count(s)) for s in SPAN_SEVERITIES]
+            marked = sum(1 for spans in res.segment_spans if spans)
+            table.append(f"| {md_text(row.system)} | {md_text(name)} | {' | '.join(counts)} | "
+                         f"{marked} of {len(res.segment_spans)} |")
+    if not table:
+        return []
+    return ["", "### Error spans", "",
+            "| system | metric | minor | major | critical | segments with spans |", "|---|---|---|---|---|---|",
+            *table]
 
 
 def _notes(row: SystemResult, metric_names: Sequence[str]) -> list[str]:

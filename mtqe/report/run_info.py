@@ -47,6 +47,9 @@ def run_info(result: RunResult, *, config: dict[str, Any], project_dir: Path | N
         "systems": systems,
         "warnings": list(result.warnings),
         "facts": to_plain(result.facts),
+        # Metric–human agreement (agreement.csv, docs/agreement.md); only with human judgments.
+        **({"agreement": [a.to_json() for a in result.agreement],
+            "delta_agreement": [d.to_json() for d in result.delta_agreement]} if result.agreement else {}),
     }
 
 

@@ -22,6 +22,7 @@ def segment_rows(result: RunResult) -> list[dict[str, Any]]:
                 "document": row.document,
                 "src_lang": row.src_lang,
                 "tgt_lang": row.tgt_lang,
+                "source_text": row.source_text,
                 "system": row.system,
                 "segment": texts.segment_ids[i],
                 "index": i,

@@ -206,7 +206,8 @@ def test_cleaners_are_deterministic_and_report_reasons(manifest: Manifest) -> No
 
 
 def test_registry_lists_the_cleaners() -> None:
-    assert CLEANERS.names() == ["lines", "markdown_repost", "pdf_text", "plain_paragraphs", "rss_html", "web_page_text"]
+    assert CLEANERS.names() == ["lines", "main_text", "markdown_repost", "mofa_page", "pdf_file", "pdf_text", "plain_paragraphs",
+                              "rss_html", "web_page_text", "whitehouse_article"]
     with pytest.raises(ConfigError, match="Did you mean: pdf_text"):
         get_cleaner("pdf-text")
 

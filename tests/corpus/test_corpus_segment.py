@@ -48,6 +48,29 @@ def test_english_examples() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # U.S., Jr., Mr., No., e.g. and decimals never end a sentence, whatever follows them.
+        ("President Joseph R. Biden, Jr. of the United States met Mr. Kishida. The U.S. Government agreed.",
+         ["President Joseph R. Biden, Jr. of the United States met Mr. Kishida.", "The U.S. Government agreed."]),
+        ("He thanked Biden Jr. Then the U.S. Ambassador spoke.", ["He thanked Biden Jr. Then the U.S. Ambassador spoke."]),
+        ("See Article No. 5 of the treaty. Growth was 3.5 percent. It was 2.1 percent in 2021.",
+         ["See Article No. 5 of the treaty.", "Growth was 3.5 percent.", "It was 2.1 percent in 2021."]),
+        ("Allies, e.g. Australia, agreed. Others, i.e. The rest, did not.",
+         ["Allies, e.g. Australia, agreed.", "Others, i.e. The rest, did not."]),
+        ("H.E. Mr. Smith met the U.N. Secretary-General in Washington, D.C. Then he left.",
+         ["H.E. Mr. Smith met the U.N. Secretary-General in Washington, D.C. Then he left."]),
+        # a.m./p.m.: mid-sentence, and before a time-zone code, they continue; otherwise they end one.
+        ("The meeting began at 11:00 a.m. and ended at 1:15 p.m. EST on May 23.",
+         ["The meeting began at 11:00 a.m. and ended at 1:15 p.m. EST on May 23."]),
+        ("They met at 10 a.m. The talks went well.", ["They met at 10 a.m.", "The talks went well."]),
+    ],
+)
+def test_english_abbreviations_initialisms_and_decimals(text: str, expected: list[str]) -> None:
+    assert split_sentences(text, "en") == expected
+
+
 def test_empty_and_whitespace() -> None:
     assert split_sentences("", "ja") == []
     assert split_sentences("   \n ", "en") == []

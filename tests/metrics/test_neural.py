@@ -12,6 +12,7 @@ import datetime
 import logging
 import os
 import shutil
+import math
 import sqlite3
 from pathlib import Path
 
@@ -169,10 +170,25 @@ def test_score_cache_rows_without_checksum_are_misses(tmp_path):
     cache = ScoreCache(path)
     assert cache.get_many(["k1"]) == {}
     cache.put_many("id", [("k1", 0.25, True), ("k2", 0.75, False)])
-    assert cache.get_many(["k1", "k2"]) == {"k1": (0.25, True), "k2": (0.75, False)}
+    assert cache.get_many(["k1", "k2"]) == {"k1": (0.25, True, None, True), "k2": (0.75, False, None, True)}
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE segment_scores SET truncated = 0 WHERE key = 'k1'")
-    assert cache.get_many(["k1", "k2"]) == {"k2": (0.75, False)}
+    assert cache.get_many(["k1", "k2"]) == {"k2": (0.75, False, None, True)}
+
+
+def test_score_cache_keeps_spans_and_unreadable_answers(tmp_path):
+    from mtqe.metrics.base import ErrorSpan
+
+    cache = ScoreCache(tmp_path / "s.sqlite")
+    spans = (ErrorSpan(0, 3, "abc", "major", 0.7),)
+    cache.put_many("id", [("a", 0.5, False, spans, True), ("b", float("nan"), False, None, False), ("c", 1.0, True)])
+    found = cache.get_many(["a", "b", "c"])
+    assert found["a"] == (0.5, False, spans, True) and found["c"] == (1.0, True, None, True)
+    score, _, _, valid = found["b"]
+    assert math.isnan(score) and valid is False  # an unreadable answer is remembered, never a score
+    with sqlite3.connect(tmp_path / "s.sqlite") as conn:  # an edited span is a miss
+        conn.execute("UPDATE segment_scores SET extra = replace(extra, 'major', 'minor') WHERE key = 'a'")
+    assert "a" not in cache.get_many(["a"])
 
 
 # ----------------------------------------------------------------------------- CUDA out of memory
@@ -221,3 +237,42 @@ def test_oom_on_a_single_input_is_not_available(tiny_comet, monkeypatch):
     assert result.score is None
     assert "out of GPU memory on a single input" in result.unavailable
     assert "metric.comet.precision=bf16" in result.unavailable
+
+
+# ----------------------------------------------------------------------------- spans and unscored inputs
+
+
+def test_predictions_with_spans_and_unreadable_outputs_flow_to_the_result(tiny_comet, tmp_path):
+    """A subclass returning Prediction values: spans reach MetricResult.segment_spans, an
+    input without a score is counted and left out of the mean (MeanOfValid), and both come
+    back from the score cache without the model."""
+    from mtqe.metrics.base import ErrorSpan, MeanOfValid
+    from mtqe.metrics.neural_types import Prediction
+
+    class Marking(MeanOfValid, CometMetric):
+        def predict_batch(self, loaded, encoded):
+            scores = super().predict_batch(loaded, encoded)
+            keys = self._batch_keys
+            return [
+                Prediction(0.0, None, valid=False) if key[1] == HYPOTHESES[1]
+                else Prediction(s, (ErrorSpan(0, 1, key[1][:1], "minor", 0.5),) if key[1] == HYPOTHESES[0] else ())
+                for key, s in zip(keys, scores)
+            ]
+
+        def encode_inputs(self, loaded, batch):
+            self._batch_keys = batch
+            return super().encode_inputs(loaded, batch)
+
+    cfg = comet_config(tiny_comet["comet_da"])
+    plain = CometMetric(cfg=cfg).score(metric_input(SOURCES, HYPOTHESES, REF_A))
+    cache = ScoreCache(tmp_path / "scores.sqlite")
+    for attempt in range(2):  # the second from the score cache
+        metric = Marking(cfg=cfg, cache=cache)
+        result = metric.score(metric_input(SOURCES, HYPOTHESES, REF_A))
+        assert metric._loaded is None if attempt else metric._loaded is not None
+        assert math.isnan(result.segment_scores[1]) and result.details["unscored"] == 1
+        expected = [s for i, s in enumerate(plain.segment_scores) if i != 1]
+        assert result.score == pytest.approx(sum(expected) / 4)
+        assert result.stats[:, 1].tolist() == [1, 0, 1, 1, 1]
+        assert result.segment_spans[0] == (ErrorSpan(0, 1, HYPOTHESES[0][:1], "minor", 0.5),)
+        assert result.segment_spans[2] == ()

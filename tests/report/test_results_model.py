@@ -5,7 +5,9 @@ Built on the real seed text jpus-2022 (ja→zh, paragraphs) scored by the real B
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 from pathlib import Path
 
@@ -35,7 +37,8 @@ def doc():
 
 def _row(doc, name: str, hyps, kind: str = "mt", text_id: str | None = None) -> SystemResult:
     return SystemResult(document=doc.document, src_lang="ja", tgt_lang="zh", system=name, kind=kind, status="ok",
-                        n_segments=len(doc.segments), output=SystemOutput(name, tuple(hyps), kind, text_id))
+                        n_segments=len(doc.segments), output=SystemOutput(name, tuple(hyps), kind, text_id),
+                        source_text=doc.source.text_id)
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +104,16 @@ def test_results_json_round_trips_and_gives_the_same_views(result: RunResult) ->
     assert json.dumps(segment_rows(again)) == json.dumps(segment_rows(result))
     chrf = again.rows[2].metrics["chrf"]
     assert (chrf.stats == result.rows[2].metrics["chrf"].stats).all()  # exact floats, not rounded cells
+
+
+def test_rows_say_which_source_text_they_were_scored_from(result: RunResult) -> None:
+    table = list(csv.DictReader(io.StringIO(leaderboard_csv(result))))
+    assert [r["source_text"] for r in table] == ["ja-mofa", "ja-mofa", "ja-mofa", ""]  # "broken" predates it
+    assert {s["source_text"] for s in segment_rows(result)} == {"ja-mofa"}
+    data = result.to_json()
+    for row in data["rows"]:
+        del row["source_text"]  # a results.json written before the field existed
+    assert {r.source_text for r in RunResult.from_json(data).rows} == {""}
 
 
 def test_an_unknown_schema_version_is_one_clear_error(result: RunResult) -> None:

@@ -1,8 +1,11 @@
 """Block (paragraph) alignment of two cleaned texts: strict 1:1 when it fits, n:m otherwise.
 
 * Same number and kinds of blocks → :func:`mtqe.corpus.align.strict_blocks.align_one_to_one`, the strict
-  check (length ratio of every pair inside the calibrated band, else ``AlignmentError``).
-  Its links get confidence 1.0: structure and lengths were verified, nothing was guessed.
+  check (length ratio of every pair inside the calibrated band). Its links get confidence 1.0:
+  structure and lengths were verified, nothing was guessed. When some ratio is out of band (a
+  split plus a merge that keep the count, or a pair whose band is only roughly known, such as
+  one with English), the n:m aligner below decides instead and :func:`align_blocks_explained`
+  says so: the run reports it as a ``strict_fallback`` note rather than failing.
 * Different block structure (a paragraph split or merged by one publisher, a missing or
   extra paragraph, furniture a cleaner kept) → dynamic programming over blocks with the
   sentence aligner's cost (:class:`mtqe.corpus.align.link_cost.LinkCost`: Gale–Church length,
@@ -18,6 +21,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mtqe.corpus.align.dp import align_dp
@@ -25,7 +29,7 @@ from mtqe.corpus.align.length_model import char_length
 from mtqe.corpus.align.link_cost import LinkCost, LinkCostParams
 from mtqe.corpus.align.links import Link, check_links
 from mtqe.corpus.align.sentences import params_for
-from mtqe.corpus.align.strict_blocks import align_one_to_one
+from mtqe.corpus.align.strict_blocks import RatioOutOfBandError, align_one_to_one
 from mtqe.corpus.model import Block, CleanText
 from mtqe.errors import AlignmentError
 
@@ -41,6 +45,14 @@ def same_structure(src: CleanText, tgt: CleanText) -> bool:
     return [b.kind for b in src.blocks] == [b.kind for b in tgt.blocks]
 
 
+@dataclass(frozen=True)
+class StrictFallback:
+    """The block structures agreed but the strict check refused some length ratios: n:m decided."""
+
+    blocks: tuple[int, ...]  # indices of the block pairs whose ratio was out of band
+    reason: str  # the strict check's first line (band and its basis)
+
+
 def align_blocks(
     src: CleanText,
     tgt: CleanText,
@@ -49,14 +61,29 @@ def align_blocks(
     params: LinkCostParams | None = None,
 ) -> list[Link]:
     """Links between ``src.blocks`` and ``tgt.blocks`` (full coverage; see the module docstring)."""
+    return align_blocks_explained(src, tgt, embedder=embedder, params=params)[0]
+
+
+def align_blocks_explained(
+    src: CleanText,
+    tgt: CleanText,
+    *,
+    embedder: CachingEmbedder | None = None,
+    params: LinkCostParams | None = None,
+) -> tuple[list[Link], StrictFallback | None]:
+    """:func:`align_blocks`, and whether the strict 1:1 check was replaced by the n:m aligner."""
+    fallback = None
     if same_structure(src, tgt):
-        return [Link((i,), (i,), 1.0) for i, _ in enumerate(align_one_to_one(src, tgt))]
+        try:
+            return [Link((i,), (i,), 1.0) for i, _ in enumerate(align_one_to_one(src, tgt))], None
+        except RatioOutOfBandError as exc:
+            fallback = StrictFallback(exc.blocks, str(exc).split("\n", 1)[0])
     where = f"block alignment {src.spec.qualified_id} ↔ {tgt.spec.qualified_id}"
     links = align_block_lists(
         src.blocks, tgt.blocks, src_lang=src.spec.lang, tgt_lang=tgt.spec.lang, embedder=embedder, params=params, where=where
     )
     _check_coverage(links, src.blocks, tgt.blocks, where)
-    return links
+    return links, fallback
 
 
 def align_block_lists(

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from mtqe.corpus.align.anchors import anchor_agreement, anchors
 from mtqe.corpus.align.length_model import LengthModel, char_length, length_model
-from mtqe.languages import normalize_lang
+from mtqe.languages import get_language, normalize_lang
 
 if TYPE_CHECKING:  # numpy and the model stay unimported until embeddings are used
     from mtqe.corpus.align.embeddings import CachingEmbedder, EmbedderCalibration
@@ -134,8 +134,9 @@ class LinkCost:
         self.lengths = lengths or length_model(src_lang, tgt_lang)
         self._src_len = _prefix([char_length(t) for t in src])
         self._tgt_len = _prefix([char_length(t) for t in tgt])
-        self._src_anchors = [anchors(t) for t in src]
-        self._tgt_anchors = [anchors(t) for t in tgt]
+        latin = any("Latn" in get_language(lang).scripts for lang in (src_lang, tgt_lang))
+        self._src_anchors = [anchors(t, latin_words=latin) for t in src]
+        self._tgt_anchors = [anchors(t, latin_words=latin) for t in tgt]
         han_pair = {normalize_lang(src_lang), normalize_lang(tgt_lang)} <= _HAN_LANGS
         self._han = HAN_DICE_JA_ZH if han_pair and self.params.han_weight > 0 else None
         self._src_han = [_han_set(t) for t in src] if self._han else []

@@ -72,6 +72,7 @@ def _warnings(doc: ParallelDocument, dropped: list[str]) -> list[str]:
         ("partial", "segment(s) a target covers only in part"),
         ("uncovered", "source segment(s) without counterpart, not scored"),
         ("target_only", "target unit(s) without source, not scored"),
+        ("strict_fallback", "target text(s) whose paragraph length ratios were out of band, aligned n:m instead of 1:1"),
     ):
         notes = [n for n in doc.notes if n.kind == kind]
         if not notes:

@@ -17,10 +17,10 @@ block it came from) linked by :class:`~mtqe.corpus.align.links.Link` s over thos
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from mtqe.corpus.align.blocks import align_blocks
+from mtqe.corpus.align.blocks import StrictFallback, align_blocks_explained
 from mtqe.corpus.align.links import Link, check_links, shift_links
 from mtqe.corpus.align.sentences import align_sentences
 from mtqe.corpus.model import COVERAGES, BlockKind, CleanText
@@ -46,6 +46,8 @@ class UnitAlignment:
     src: tuple[Unit, ...]
     tgt: tuple[Unit, ...]
     links: tuple[Link, ...]
+    # Set when the strict 1:1 paragraph check was replaced by the n:m aligner (blocks.py).
+    strict_fallback: StrictFallback | None = None
 
 
 def block_units(text: CleanText) -> list[Unit]:
@@ -76,10 +78,10 @@ def align_units(
     if coverage == "excerpt":
         sentences = align_excerpt(src, tgt, embedder=embedder)
         return sentences if unit == "sentence" else project_to_blocks(sentences, src, tgt)
-    block_links = align_blocks(src, tgt, embedder=embedder)
+    block_links, fallback = align_blocks_explained(src, tgt, embedder=embedder)
     if unit == "paragraph":
-        return UnitAlignment(tuple(block_units(src)), tuple(block_units(tgt)), tuple(block_links))
-    return _sentences_within_blocks(src, tgt, block_links, embedder)
+        return UnitAlignment(tuple(block_units(src)), tuple(block_units(tgt)), tuple(block_links), fallback)
+    return replace(_sentences_within_blocks(src, tgt, block_links, embedder), strict_fallback=fallback)
 
 
 def align_excerpt(src: CleanText, tgt: CleanText, *, embedder: CachingEmbedder | None = None) -> UnitAlignment:

@@ -14,11 +14,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from mtqe.corpus.cleaners import lines, markdown_repost, pdf_text, plain_paragraphs, rss_html, web_page_text
+from mtqe.corpus.cleaners import (
+    lines,
+    main_text,
+    markdown_repost,
+    mofa_page,
+    pdf_file,
+    pdf_text,
+    plain_paragraphs,
+    rss_html,
+    web_page_text,
+    whitehouse_article,
+)
 from mtqe.corpus.model import Block, Removal
 from mtqe.registry import Registry, build_registry
 
 CleanFn = Callable[[str], "tuple[list[Block], list[Removal]]"]
+ExtractFn = Callable[[bytes], str]
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,8 @@ class Cleaner:
     name: str
     clean: CleanFn
     summary: str
+    # For binary files (PDF): stored bytes -> the raw text `clean` reads; None: the file is UTF-8 text.
+    extract: ExtractFn | None = None
 
 
 CLEANERS: Registry[Cleaner] = build_registry(
@@ -50,6 +64,12 @@ CLEANERS: Registry[Cleaner] = build_registry(
                 "paragraphs cut at page breaks rejoined",
             ),
             Cleaner(
+                "pdf_file",
+                pdf_file.clean,
+                "a PDF file as downloaded: text extracted with pypdf (layout mode), then the pdf_text rules",
+                extract=pdf_file.extract,
+            ),
+            Cleaner(
                 "markdown_repost",
                 markdown_repost.clean,
                 "Markdown news repost: title, bold-only section headings and body kept; banner, "
@@ -66,6 +86,24 @@ CLEANERS: Registry[Cleaner] = build_registry(
                 web_page_text.clean,
                 "visible text of a web page: JavaScript notice, page title, breadcrumb and "
                 "duplicate title removed",
+            ),
+            Cleaner(
+                "main_text",
+                main_text.clean,
+                "main text of any HTML page found by trafilatura; every other text block of the page "
+                "reported as removed",
+            ),
+            Cleaner(
+                "whitehouse_article",
+                whitehouse_article.clean,
+                "White House briefing-room article (HTML): title and body kept; date, category, share/print "
+                "links, archive notice, navigation, footer and ### removed",
+            ),
+            Cleaner(
+                "mofa_page",
+                mofa_page.clean,
+                "English page of Japan's foreign ministry (HTML, #maincontents): title and text kept; date, "
+                "breadcrumb, menus, PDF links and notice, back links, footer removed",
             ),
         )
     ],

@@ -1,4 +1,4 @@
-"""Arguments and output of ``mtqe corpus add-testset | import-wmt | remove`` (work: :mod:`.register`)."""
+"""Arguments and output of ``mtqe corpus add-testset | import-wmt | add-judgments | remove`` (work: :mod:`.register`)."""
 
 from __future__ import annotations
 
@@ -43,8 +43,29 @@ def add_actions(actions: argparse._SubParsersAction, common: argparse.ArgumentPa
     sb.add_argument("langpair", help="e.g. en-zh")
     sb.set_defaults(func=_import_sacrebleu)
 
+    judgments = actions.add_parser(
+        "add-judgments", parents=[common], help="register human scores of a test set's systems (DA, ESA, MQM, SQM)",
+        description="Read human judgments of a line-aligned test set's systems, check them against its systems "
+        "and lines, average several raters per item and store them in references/ (hash and provenance in the "
+        "manifest). Score them with the `human` metric: mtqe run 'metric=[chrf,human]'.",
+        epilog="examples:\n  mtqe corpus add-judgments wmt-x --file da.csv --protocol da\n"
+        "  mtqe corpus add-judgments wmt-x --file en-de.esa.seg.score --format wmt-esa --protocol esa --name esa\n"
+        "  mtqe corpus add-judgments wmt-x --file mqm_ende.tsv --format mqm-tsv --protocol mqm --name mqm",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    judgments.add_argument("doc", help="the test set's document id")
+    judgments.add_argument("--file", type=Path, required=True, help="the judgments file")
+    judgments.add_argument("--protocol", required=True, choices=("da", "esa", "mqm", "sqm"))
+    judgments.add_argument("--format", dest="fmt", default="csv", choices=("csv", "wmt-da", "wmt-esa", "mqm-tsv"),
+                           help="csv: header + system,segment,score[,rater][,z]; wmt-da / wmt-esa: mt-metrics-eval "
+                           "segment-level score file; mqm-tsv: Google's MQM annotation TSV (default: csv)")
+    judgments.add_argument("--name", default="human", help="name of this set of judgments (default: human)")
+    judgments.add_argument("--url", default=None)
+    judgments.add_argument("--licence", default=None)
+    judgments.set_defaults(func=_add_judgments)
+
     remove = actions.add_parser("remove", parents=[common], help="remove a document or one text (and its files)")
-    remove.add_argument("target", help="DOC or DOC/TEXT")
+    remove.add_argument("target", help="DOC, DOC/TEXT or DOC/judgments/NAME")
     remove.set_defaults(func=_remove)
 
 
@@ -78,6 +99,16 @@ def _import_sacrebleu(args: argparse.Namespace) -> int:
 
     added = import_sacrebleu(args.doc, args.testset, args.langpair, references=args.references)
     print(f"imported sacrebleu {args.testset} {args.langpair} as {args.doc}: {len(added)} texts", file=sys.stdout)
+    return 0
+
+
+def _add_judgments(args: argparse.Namespace) -> int:
+    from mtqe.corpus.testsets.add_judgments import JudgmentsFile, add_judgments
+
+    new = JudgmentsFile(doc_id=args.doc, path=args.file, protocol=args.protocol, fmt=args.fmt, name=args.name,
+                        url=args.url, licence=args.licence)
+    count = add_judgments(new, references=args.references)
+    print(f"added judgments {args.name!r} ({args.protocol}) to {args.doc}: {count} judged item(s)", file=sys.stdout)
     return 0
 
 

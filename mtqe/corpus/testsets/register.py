@@ -121,7 +121,13 @@ def import_wmt(doc_id: str, xml_path: Path, *, references: Path | str | None = N
 
 
 def remove(target: str, *, references: Path | str | None = None) -> list[Path]:
-    """Remove ``DOC`` or ``DOC/TEXT`` from the manifest and delete its files; returns the files removed."""
+    """Remove ``DOC`` or ``DOC/TEXT`` (or ``DOC/judgments/NAME``) from the manifest and delete its
+    files; returns the files removed."""
+    if target.count("/") == 2 and target.split("/")[1] == "judgments":
+        from mtqe.corpus.testsets.add_judgments import remove_judgments
+
+        doc, _, name = target.split("/")
+        return remove_judgments(doc, name, references=references)
     root = default_references_dir(references)
     manifest = load_manifest(root)
     doc_id, _, text_id = target.partition("/")
@@ -138,6 +144,7 @@ def remove(target: str, *, references: Path | str | None = None) -> list[Path]:
         paths = [document.texts[text_id].path]
     else:
         paths = [t.path for t in document.texts.values()] + ([document.line_info.path] if document.line_info else [])
+        paths += [j.path for j in document.judgments.values()]
     path = manifest_file(root)
     before = path.read_text(encoding="utf-8")
     after = _without_block(before, doc_id, text_id or None)
@@ -150,6 +157,7 @@ def remove(target: str, *, references: Path | str | None = None) -> list[Path]:
         raise CorpusError(f"removing {target} was undone: {exc}") from None
     for p in kept:
         p.unlink()
+    _remove_empty_dir(root / "texts" / doc_id / "judgments")
     _remove_empty_dir(root / "texts" / doc_id)
     return list(kept)
 

@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from mtqe.corpus.align.blocks import align_blocks, same_structure
+from mtqe.corpus.align.blocks import align_blocks, align_blocks_explained, same_structure
+from mtqe.corpus.align.strict_blocks import align_one_to_one
 from mtqe.corpus.align.link_cost import LinkCostParams
 from mtqe.corpus.align.sentences import align_sentences
 from mtqe.corpus.align.units import (
@@ -58,16 +59,22 @@ def test_split_and_merged_paragraphs_align_n_to_m(texts) -> None:
     assert all(l.confidence > 0.5 for l in links)
 
 
-def test_a_split_and_a_merge_that_keep_the_count_meet_the_strict_check(texts) -> None:
-    # Same number and kinds of blocks: the strict 1:1 check applies and fails loudly rather
-    # than guessing (docs/corpus.md: n:m alignment is for differing block structures).
+def test_a_split_and_a_merge_that_keep_the_count_fall_back_to_n_m(texts) -> None:
+    # Same number and kinds of blocks, but two length ratios out of band: the strict 1:1 check
+    # refuses, and instead of failing the run the n:m aligner pairs the paragraphs and says so.
     ja, zh = texts
     blocks = list(zh.blocks)
     p3 = split_sentences(blocks[3].text, "zh")
     split = [Block("paragraph", join_sentences(p3[:2], "zh")), Block("paragraph", join_sentences(p3[2:], "zh"))]
     edited = _with_blocks(zh, blocks[:3] + split + [Block("paragraph", blocks[4].text + blocks[5].text)] + blocks[6:])
     with pytest.raises(AlignmentError, match="length ratio"):
-        align_blocks(ja, edited)
+        align_one_to_one(ja, edited)  # the strict check itself still refuses
+    links, fallback = align_blocks_explained(ja, edited)
+    assert fallback is not None and 3 in fallback.blocks and "outside" in fallback.reason
+    by_src = {l.src_indices: l.tgt_indices for l in links}
+    assert by_src[(3,)] == (3, 4) and by_src[(4, 5)] == (5,)
+    assert by_src[(6,)] == (6,) and by_src[(39,)] == (39,)
+    assert align_blocks_explained(ja, zh)[1] is None  # the real texts pass the strict check
 
 
 def test_missing_paragraph_and_heading_are_left_unlinked(texts) -> None:
