@@ -156,3 +156,44 @@ def test_the_leaderboard_notes_count_over_long_segments_per_system(scored):
     assert long_segment_note("comet", {"long_segments": {"over_long": 0}}, N) is None
     # a subset row (3 of the segments) still says what the metric scored: the whole document
     assert long_segment_note("comet", cut.details, 3).startswith(f"comet: {over} of {N} segments")
+
+
+def test_split_xcomet_spans_are_the_pieces_spans_at_their_offsets(tiny_comet, texts, tmp_path):
+    """A split segment's error spans are its pieces' spans (each piece scored on its own)
+    moved to where the piece stands in the whole hypothesis."""
+    from dataclasses import replace
+
+    from mtqe.metrics.configs import XcometConfig
+    from mtqe.metrics.xcomet_metric import XcometMetric
+    from tests.tiny_models import build_tiny_xcomet
+
+    checkpoint = build_tiny_xcomet(tmp_path, tiny_comet["encoder"])
+    data = _input(*texts)
+
+    def xcomet(mode):
+        return XcometMetric(cfg=XcometConfig(type="xcomet", name="xcomet", model=str(checkpoint), long_segments=mode))
+
+    result = xcomet("split").score(data)
+    assert result.details["long_segments"]["split"] > 0 and result.segment_spans is not None
+    checked = 0
+    for i, (src, hyp, ref) in enumerate(zip(data.sources, data.hypotheses, data.references[0])):
+        pieces = split_pieces(src, hyp, ref, src_lang="ja", tgt_lang="zh")
+        if not isinstance(pieces, list) or result.segment_scores[i] == pytest.approx(
+                xcomet("truncate").score(_input([src], [hyp], [ref])).segment_scores[0], abs=1e-9):
+            continue  # not over-long, or not split
+        alone = xcomet("truncate").score(MetricInput(
+            sources=[p.src for p in pieces], hypotheses=[p.mt for p in pieces], references=[[p.ref for p in pieces]],
+            reference_ids=["zh-community"], src_lang="ja", tgt_lang="zh"))
+        want, cursor = [], 0
+        for piece, spans in zip(pieces, alone.segment_spans):
+            offset = hyp.index(piece.mt, cursor)
+            cursor = offset + len(piece.mt)
+            want += [replace(e, start=e.start + offset, end=e.end + offset) for e in spans]
+        got = list(result.segment_spans[i])
+        assert [(e.start, e.end, e.text, e.severity) for e in got] == [(e.start, e.end, e.text, e.severity) for e in want]
+        assert [e.confidence for e in got] == pytest.approx([e.confidence for e in want], abs=1e-5)
+        assert all(0 <= e.start <= e.end <= len(hyp) for e in want)
+        checked += bool(want)
+        if checked >= 2:
+            break
+    assert checked
