@@ -56,6 +56,7 @@ _NO_ERRORS = re.compile(r"^(?:errors?\s*:\s*)?(?:no (?:errors?|issues?|mistakes?
 _HEADER = re.compile(r"^(?:errors?|answer|errors? found)\s*:?$", re.I)
 _NEW_ITEM = re.compile(r"^[^|]{0,40}\b(?:source|translation|reference)\s*:", re.I)
 _TABLE_RULE = re.compile(r"^[\s|:-]+$")
+_WORDS = re.compile(r"[a-z]+(?: [a-z]+)?")
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,9 @@ def _error_line(line: str) -> MarkedError | str | None:
     head = fields[0].lower().rstrip(":").strip()
     if head == "severity":
         return "header"
-    severity = SEVERITY_WORDS.get(head.split()[0] if head else "")
+    if not _WORDS.fullmatch(head):
+        return None  # not a severity at all: a line of chatter or noise with a "|" in it
+    severity = SEVERITY_WORDS.get(head.split()[0])
     if severity is None or (head.split()[1:] not in ([], ["error"], ["errors"])):
         return "unknown_severity"
     category = fields[1] if len(fields) > 2 and fields[1] else None
