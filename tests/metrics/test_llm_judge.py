@@ -300,3 +300,21 @@ def test_embedded_gemma_judges_seed_sentences(protocol: str, tmp_path: Path) -> 
     assert len(valid) + details.get("unscored", 0) == 3
     assert all(0 <= s <= 100 for s in valid) if protocol == "esa" else all(s <= 0 for s in valid)
     assert details["caveat"] == EMBEDDED_CAVEAT and EMBEDDED_CAVEAT in details["notes"]
+
+
+def test_unreadable_answers_reach_the_leaderboard_notes(tiny_causal_lm: Path) -> None:
+    from mtqe.corpus.loader import default_references_dir, load_parallel_document
+    from mtqe.corpus.manifest import load_manifest
+    from mtqe.metrics.scoring import score_row
+    from mtqe.results import SystemResult
+    from mtqe.systems.base import SystemOutput
+
+    doc = load_parallel_document(load_manifest(default_references_dir()), "jpus-2022", "ja", "zh", unit="paragraph")
+    hyps = tuple(doc.target_segments("zh-community"))
+    row = SystemResult(document=doc.document, src_lang="ja", tgt_lang="zh", system="community", kind="mt",
+                       status="ok", n_segments=len(hyps), output=SystemOutput("community", hyps, "mt", None))
+    metric = LlmJudgeMetric(cfg=config(backend="hf_causal", model=str(tiny_causal_lm)))  # prompts do not fit
+    scored = score_row(doc, row, {"judge": metric})
+    n = len(hyps)
+    assert scored.metrics["judge"].details["unreadable"] == {"prompt_too_long": n}
+    assert f"judge: {n} of {n} judge answers unreadable, not scored (prompt_too_long {n})" in scored.notes
