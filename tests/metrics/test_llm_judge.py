@@ -125,6 +125,8 @@ def test_the_answer_ends_at_a_blank_line_mqm_or_at_a_new_item() -> None:
     assert not j.valid and j.problem == "no_score" and [e.quote for e in j.errors] == ["a"]
     j = parse_answer('minor | fluency | "a"\n\nscore: 80', protocol="esa")  # ESA: blank lines before the score
     assert j.valid and j.score == 80.0
+    j = parse_answer('Here are the errors in the translation:\nmajor | accuracy | "a"\nscore: 50', protocol="esa")
+    assert j.valid and j.score == 50.0 and j.ignored_lines == 1
 
 
 def test_table_rows_and_a_missing_category() -> None:

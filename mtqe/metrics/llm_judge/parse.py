@@ -12,8 +12,8 @@ the reader is lenient where the meaning stays certain and strict where it does n
   medium, moderate, serious, significant), critical (critical, severe, high, fatal);
 * other lines (chatter such as "Here are the errors:") are ignored and counted;
 * the answer ends at the ESA score line, or at a line that starts a new item
-  (``... source:``, ``... translation:``, ``... reference:``: a base model inventing the
-  next example), or (MQM) at the first blank line after the list.
+  (``<Language> source: ...``, ``... translation: ...``, ``... reference: ...``: a base
+  model inventing the next example), or (MQM) at the first blank line after the list.
 
 An answer that cannot be scored is a :class:`Judgement` with a ``problem`` (never a score):
 ``empty``, ``no_score`` (ESA, no score line), ``score_out_of_range`` (not in 0-100),
@@ -54,7 +54,8 @@ _MARKUP = re.compile(r"[*_`]+")
 _SCORE = re.compile(r"^(?:final |overall )?score\s*[:=]\s*(-?\d+(?:\.\d+)?)(?:\s*(?:/\s*100|%|out of 100))?", re.I)
 _NO_ERRORS = re.compile(r"^(?:errors?\s*:\s*)?(?:no (?:errors?|issues?|mistakes?)(?: (?:were )?found)?|none)\W*$", re.I)
 _HEADER = re.compile(r"^(?:errors?|answer|errors? found)\s*:?$", re.I)
-_NEW_ITEM = re.compile(r"^[^|]{0,40}\b(?:source|translation|reference)\s*:", re.I)
+# "Chinese translation: ..." (a base model writing the next item), not "the errors in the translation:"
+_NEW_ITEM = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)? (?:source|translation|reference)\s*:\s*\S", re.I)
 _TABLE_RULE = re.compile(r"^[\s|:-]+$")
 _WORDS = re.compile(r"[a-z]+(?: [a-z]+)?")
 
