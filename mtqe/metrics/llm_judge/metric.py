@@ -62,8 +62,8 @@ _EXAMPLES = 5  # unlocated quotes shown in the details
 class LlmJudgeMetric(MeanOfValid, NeuralMetric):
     """GEMBA-ESA / GEMBA-MQM-style judge run by a causal LM; see the module docstring.
 
-    ``LlmJudgeMetric(cfg=LlmJudgeConfig(...), cache=ScoreCache(path) or None)``; the converted
-    GGUF model is kept next to the score cache (the run's cache directory).
+    ``LlmJudgeMetric(cfg=LlmJudgeConfig(...), cache=ScoreCache(path) or None)``; a GGUF model's
+    converted copy is the one the ``gguf`` systems use (mtqe's cache directory).
     """
 
     family = "llm-judge"
@@ -129,7 +129,7 @@ class LlmJudgeMetric(MeanOfValid, NeuralMetric):
         return load_judge_lm(
             backend=self.cfg.backend, model=model, precision=self.precision, gpus=int(self.cfg.gpus),
             max_new_tokens=int(self.cfg.max_new_tokens), name=self.cfg.name,
-            cache_dir=self.cache.path.parent if self.cache is not None else None,
+            cache_dir=None,  # converted GGUF models: the mtqe cache dir, shared with the gguf systems
         )
 
     def read_model(self, model: Any) -> tuple[ModelTraits, Mapping[str, Any]]:
