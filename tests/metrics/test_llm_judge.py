@@ -129,6 +129,11 @@ def test_the_answer_ends_at_a_blank_line_mqm_or_at_a_new_item() -> None:
     assert j.valid and j.score == 50.0 and j.ignored_lines == 1
 
 
+def test_markup_inside_a_quote_is_kept() -> None:
+    j = parse_answer('**minor** | *style* | "file_name *x*"', protocol="mqm")
+    assert j.valid and j.errors == (MarkedError("minor", "style", "file_name *x*"),)
+
+
 def test_table_rows_and_a_missing_category() -> None:
     answer = '| Severity | Category | Span |\n|---|---|---|\n| major | accuracy | "东京" |\nminor | "首都"'
     j = parse_answer(answer, protocol="mqm")

@@ -85,8 +85,8 @@ class Judgement:
 
 
 def _clean(line: str) -> str:
+    """A line without its bullet and table pipes (markup inside a quote is the model's text)."""
     line = _BULLET.sub("", line.strip())
-    line = _MARKUP.sub("", line).strip()
     if line.startswith("|") or line.endswith("|"):
         line = line.strip("|").strip()
     return line
@@ -94,7 +94,7 @@ def _clean(line: str) -> str:
 
 def _error_line(line: str) -> MarkedError | str | None:
     """A :class:`MarkedError`, ``"unknown_severity"``, ``"header"`` or None (not an error line)."""
-    fields = [f.strip() for f in line.split("|")]
+    fields = [f.strip().strip("*_`").strip() for f in line.split("|")]
     if len(fields) < 2:
         return None
     head = fields[0].lower().rstrip(":").strip()
@@ -128,22 +128,23 @@ def parse_answer(text: str, *, protocol: str, finished: bool = True) -> Judgemen
                 finished = True  # the list is over: what follows is not part of it
                 break
             continue
-        found = _SCORE.match(line)
+        plain = _MARKUP.sub("", line).strip()
+        found = _SCORE.match(plain)
         if found:
             score = float(found.group(1))
             finished = True  # the score line is the answer's last
             break
-        if _NO_ERRORS.match(line):
+        if _NO_ERRORS.match(plain):
             said_none = True
             continue
-        if _HEADER.match(line) or _TABLE_RULE.match(line):
+        if _HEADER.match(plain) or _TABLE_RULE.match(plain):
             continue
         marked = _error_line(line)
         if isinstance(marked, MarkedError):
             errors.append(marked)
         elif marked == "unknown_severity":
             return Judgement(tuple(errors), problem="unknown_severity", ignored_lines=ignored)
-        elif marked is None and _NEW_ITEM.match(line):
+        elif marked is None and _NEW_ITEM.match(plain):
             break
         elif marked is None:
             ignored += 1
