@@ -325,13 +325,13 @@ def _train_byte_bpe(vocab_size: int, special_tokens: list[str]):
     return tokenizer
 
 
-def build_tiny_causal_lm(out_dir: Path, *, context: int = 256) -> Path:
+def build_tiny_causal_lm(out_dir: Path) -> Path:
     """Qwen2ForCausalLM + PreTrainedTokenizerFast with a ChatML-like template, ``out_dir/tiny-causal-lm``.
 
     Special tokens: ``<|endoftext|>`` (pad), ``<|im_start|>``, ``<|im_end|>`` (eos, ends a
     turn). Padding is on the left, as batched generation with a decoder-only model needs.
     The tokenizer returns only input_ids/attention_mask (no token_type_ids, which
-    ``generate()`` rejects for this model). Context: ``context`` positions (256).
+    ``generate()`` rejects for this model). Context: 256 positions.
     """
     from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
@@ -343,7 +343,7 @@ def build_tiny_causal_lm(out_dir: Path, *, context: int = 256) -> Path:
         pad_token="<|endoftext|>",
         padding_side="left",
         model_input_names=["input_ids", "attention_mask"],
-        model_max_length=context,
+        model_max_length=256,
     )
     tokenizer.chat_template = CHAT_TEMPLATE
     config = Qwen2Config(
@@ -353,7 +353,7 @@ def build_tiny_causal_lm(out_dir: Path, *, context: int = 256) -> Path:
         num_hidden_layers=2,
         num_attention_heads=2,
         num_key_value_heads=1,
-        max_position_embeddings=context,
+        max_position_embeddings=256,
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=None,
         eos_token_id=tokenizer.eos_token_id,
