@@ -149,8 +149,8 @@ def test_mqm_score_weights() -> None:
 
 def test_locate_gives_offsets_into_the_hypothesis() -> None:
     hyp = "日本和日本的首都"
-    errors = [MarkedError("major", None, "日本"), MarkedError("minor", None, "日本"), MarkedError("minor", None, "首都"),
-              MarkedError("major", None, "東京"), MarkedError("minor", None, "")]
+    errors = [MarkedError(severity, None, quote) for severity, quote in
+              (("major", "日本"), ("minor", "日本"), ("minor", "首都"), ("major", "東京"), ("minor", ""))]
     located, unlocated = locate(errors, hyp)
     assert [(s.start, s.end, s.text, s.severity) for s in located] == [
         (0, 2, "日本", "major"), (3, 5, "日本", "minor"), (6, 8, "首都", "minor")

@@ -183,8 +183,9 @@ class LlmJudgeMetric(MeanOfValid, NeuralMetric):
         lm = loaded.model
         limit = lm.context_length
         fits = [i for i, (_, ids) in enumerate(encoded) if not limit or len(ids) < limit]
-        answers = dict(zip(fits, lm.generate([encoded[i][1] for i in fits], int(self.cfg.max_new_tokens)))) \
-            if fits else {}
+        answers: dict[int, tuple[str, bool]] = {}
+        if fits:
+            answers = dict(zip(fits, lm.generate([encoded[i][1] for i in fits], int(self.cfg.max_new_tokens))))
         out = []
         for i, (key, _) in enumerate(encoded):
             if i not in answers:
@@ -258,7 +259,9 @@ class LlmJudgeMetric(MeanOfValid, NeuralMetric):
             reasons = ", ".join(f"{r} {n}" for r, n in sorted(unreadable.items()))
             notes.append(f"{sum(unreadable.values())} of {len(memo)} judge answers unreadable, not scored ({reasons})")
         if unlocated:
-            notes.append(f"{len(unlocated)} marked errors quote words not found in the translation (counted, not highlighted)")
+            notes.append(
+                f"{len(unlocated)} marked errors quote words not found in the translation (counted, not highlighted)"
+            )
         if self.cfg.backend == "gguf" and self.cfg.model == EMBEDDED_MODEL:
             details["caveat"] = EMBEDDED_CAVEAT
             notes.append(EMBEDDED_CAVEAT)
