@@ -173,13 +173,13 @@ def test_judge_turns_answers_into_predictions() -> None:
     mqm = LlmJudgeMetric(cfg=config(protocol="mqm"))
     p = mqm.judge(f'major | accuracy | "{quote}"\nminor | fluency | "not in the text"', hyp)
     assert p.valid and p.score == -6.0
-    located = [s for s in p.spans if s.end > s.start]
-    assert [(s.start, s.end, s.text) for s in located] == [(2, 6, quote)]
-    assert mqm.combine_spans([[p.spans]], None) == [tuple(located)]  # unlocated: counted, not highlighted
+    assert [(s.start, s.end, s.text) for s in p.spans] == [(2, 6, quote)]
+    # unlocated: counted in the score and the details, not highlighted
+    assert p.extra == {"unlocated": [{"quote": "not in the text", "severity": "minor", "category": "fluency"}]}
     esa = LlmJudgeMetric(cfg=config(protocol="esa"))
     assert esa.judge(f'major | accuracy | "{quote}"\nscore: 55', hyp).score == 55.0
     bad = esa.judge("garbage", hyp)
-    assert not bad.valid and bad.spans[0].text == "no_score"
+    assert not bad.valid and bad.spans is None and bad.extra == {"reason": "no_score"}
 
 
 # -- config, prompts, registry ------------------------------------------------------------------

@@ -16,13 +16,12 @@ fit in the model's context is not cut: it is unreadable with reason ``prompt_too
 The :class:`~mtqe.metrics.neural.NeuralMetric` base memoises and caches every judgement (greedy
 decoding is deterministic); the cache identity holds the protocol, the prompt version and the
 templates' hash, the decoding settings and the model file's hash. What is cached per input is
-the score, validity and the spans; two kinds of zero-width span carry the rest, so that a run
-served from the cache reports the same details as the run that judged:
+the score, validity, the located spans and ``Prediction.extra``, which carries the rest, so that
+a run served from the cache reports the same details as the run that judged:
 
-* an *unlocated* error (its quote is not in the hypothesis): ``start == end == 0`` and its
-  quote as ``text``; counted in the score, left out of ``segment_spans``;
-* the reason an answer is unreadable: the only span of an invalid input, category
-  :data:`REASON_CATEGORY`, the reason as ``text``.
+* ``unlocated``: the errors whose quote is not in the hypothesis (severity, category, quote);
+  counted in the score, not highlighted;
+* ``reason``: why an answer is unreadable.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from mtqe.errors import MtqeError
-from mtqe.metrics.base import ErrorSpan, MeanOfValid, MetricInfo, MetricInput
+from mtqe.metrics.base import MeanOfValid, MetricInfo, MetricInput
 from mtqe.metrics.checkpoints import LoadFailure, checkpoint_sha256, hub_snapshot, is_local
 from mtqe.metrics.configs import LlmJudgeConfig
 from mtqe.metrics.llm_judge.parse import locate, mqm_score, parse_answer
@@ -46,7 +45,6 @@ from mtqe.metrics.neural_types import CheckpointFacts, InputPlan, LoadedModel, M
 from mtqe.metrics.score_cache import ScoreCache
 from mtqe.systems.gguf_files import EMBEDDED_MODEL
 
-REASON_CATEGORY = "mtqe:unreadable"
 EMBEDDED_CAVEAT = (
     "judged by the embedded Gemma 3 270M base model: far too small to judge translations; its "
     "answers are mostly unreadable and its judgements poor (a smoke test of the pipeline, not a metric)"
@@ -201,18 +199,12 @@ class LlmJudgeMetric(MeanOfValid, NeuralMetric):
         if not judgement.valid:
             return _unreadable(str(judgement.problem))
         located, unlocated = locate(judgement.errors, hypothesis)
-        markers = [ErrorSpan(0, 0, e.quote, e.severity, category=e.category) for e in unlocated]
         score = judgement.score if self.cfg.protocol == "esa" else mqm_score(judgement.errors)
-        return Prediction(float(score), tuple(located + markers), True)
+        extra = {"unlocated": [{"quote": e.quote, "severity": e.severity, "category": e.category}
+                               for e in unlocated]} if unlocated else None
+        return Prediction(float(score), tuple(located), True, extra)
 
     # ----------------------------------------------------------------- results
-
-    def combine_spans(
-        self, per_stream: list[list[tuple[ErrorSpan, ...] | None]], scores: np.ndarray
-    ) -> list[tuple[ErrorSpan, ...] | None]:
-        """The located spans of the first reference stream (unlocated errors and reasons are
-        counted in the details, not highlighted)."""
-        return [tuple(s for s in (spans or ()) if s.end > s.start) for spans in per_stream[0]]
 
     def cache_identity(self, facts: CheckpointFacts, mode: str) -> dict[str, Any]:
         from mtqe.metrics.llm_judge.backend import LOOP_RULE
@@ -234,14 +226,17 @@ class LlmJudgeMetric(MeanOfValid, NeuralMetric):
 
     def result_details(self, plan: InputPlan, per_stream: np.ndarray, data: MetricInput) -> dict[str, Any]:
         memo = [self._memo[k] for row in plan.rows for k in row]
-        unreadable = Counter(m.spans[0].text if m.spans else "unknown" for m in memo if not m.valid)
+        unreadable = Counter(str((m.extra or {}).get("reason", "unknown")) for m in memo if not m.valid)
         severities: Counter[str] = Counter()
         unlocated: list[str] = []
         for m in memo:
-            for span in (m.spans or ()) if m.valid else ():
+            if not m.valid:
+                continue
+            for span in m.spans or ():
                 severities[span.severity] += 1
-                if span.end == span.start:
-                    unlocated.append(span.text)
+            for error in (m.extra or {}).get("unlocated", ()):
+                severities[str(error["severity"])] += 1
+                unlocated.append(str(error["quote"]))
         details: dict[str, Any] = {
             "protocol": self.cfg.protocol,
             "backend": self.cfg.backend,
@@ -270,4 +265,4 @@ class LlmJudgeMetric(MeanOfValid, NeuralMetric):
 
 
 def _unreadable(reason: str) -> Prediction:
-    return Prediction(float("nan"), (ErrorSpan(0, 0, reason, "minor", category=REASON_CATEGORY),), False)
+    return Prediction(float("nan"), None, False, {"reason": reason})
