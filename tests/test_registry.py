@@ -22,4 +22,6 @@ def test_duplicate_names_rejected() -> None:
 
 def test_registered_types() -> None:
     assert SYSTEM_TYPES.names() == ["ctranslate2", "existing", "gguf", "hf_causal", "hf_seq2seq"]
-    assert METRIC_TYPES.names() == ["bleu", "chrf", "comet", "human", "metricx", "ter", "xcomet", "xsim"]
+    assert METRIC_TYPES.names() == [
+        "bleu", "chrf", "comet", "human", "llm-judge", "metricx", "ter", "xcomet", "xsim",
+    ]

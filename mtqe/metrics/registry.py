@@ -19,6 +19,7 @@ from mtqe.metrics.configs import (
     ChrfConfig,
     CometConfig,
     HumanConfig,
+    LlmJudgeConfig,
     MetricConfig,
     MetricxConfig,
     SacreBleuConfig,
@@ -60,6 +61,9 @@ METRIC_TYPES: Registry[MetricType] = build_registry(
         ("human", MetricType(HumanConfig, "mtqe.metrics.human_metric:HumanMetric",
                              "human judgments of the document (mtqe corpus add-judgments): mean over judged "
                              "segments, nothing imputed", manifest=True)),
+        ("llm-judge", MetricType(LlmJudgeConfig, "mtqe.metrics.llm_judge.metric:LlmJudgeMetric",
+                                 "LLM judge: GEMBA-ESA / GEMBA-MQM-style error spans and score by a causal LM "
+                                 "(gguf | hf_causal), mtqe's own prompt", score_cache=True)),
     ],
 )
 

@@ -21,7 +21,7 @@ import math
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -71,20 +71,25 @@ def row_checksum(key: str, ident_hash: str, score: float, truncated: bool, extra
     return sha256_text("\x1f".join(parts))
 
 
-def encode_extra(spans: Sequence[ErrorSpan] | None, valid: bool) -> str | None:
-    """The ``extra`` column of a row: its error spans and validity as JSON (None when plain)."""
-    if spans is None and valid:
+def encode_extra(spans: Sequence[ErrorSpan] | None, valid: bool, more: Mapping[str, Any] | None = None) -> str | None:
+    """The ``extra`` column of a row: its error spans, validity and the metric's own extra
+    values as JSON (None when plain)."""
+    if spans is None and valid and not more:
         return None
-    return json.dumps({"spans": None if spans is None else [s.to_json() for s in spans], "valid": bool(valid)},
-                      ensure_ascii=False, sort_keys=True)
+    data: dict[str, Any] = {"spans": None if spans is None else [s.to_json() for s in spans], "valid": bool(valid)}
+    if more:
+        data["more"] = dict(more)
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-def decode_extra(extra: str | None) -> tuple[tuple[ErrorSpan, ...] | None, bool]:
+def decode_extra(extra: str | None) -> tuple[tuple[ErrorSpan, ...] | None, bool, Mapping[str, Any] | None]:
     if extra is None:
-        return None, True
+        return None, True, None
     data = json.loads(extra)
     spans = data.get("spans")
-    return (None if spans is None else tuple(ErrorSpan.from_json(s) for s in spans)), bool(data.get("valid", True))
+    more = data.get("more")
+    return ((None if spans is None else tuple(ErrorSpan.from_json(s) for s in spans)), bool(data.get("valid", True)),
+            more if isinstance(more, dict) else None)
 
 
 class ScoreCache(SQLiteStore):
@@ -107,10 +112,10 @@ class ScoreCache(SQLiteStore):
                     if "duplicate column" not in str(exc):
                         raise
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, tuple[float, bool, tuple[ErrorSpan, ...] | None, bool]]:
-        """``{key: (score, truncated, spans, valid)}`` for the keys that are present with a valid
-        checksum; the score of a row that is not valid is NaN."""
-        found: dict[str, tuple[float, bool, tuple[ErrorSpan, ...] | None, bool]] = {}
+    def get_many(self, keys: Sequence[str]) -> dict[str, tuple]:
+        """``{key: (score, truncated, spans, valid, extra)}`` for the keys that are present with
+        a valid checksum; the score of a row that is not valid is NaN."""
+        found: dict[str, tuple] = {}
         with closing(self._connect()) as conn:
             for start in range(0, len(keys), MAX_PARAMS):
                 chunk = list(keys[start : start + MAX_PARAMS])
@@ -124,14 +129,14 @@ class ScoreCache(SQLiteStore):
                     if not isinstance(score, float) or checksum != row_checksum(key, ident, score, bool(trunc), extra):
                         continue
                     try:
-                        spans, valid = decode_extra(extra)
+                        spans, valid, more = decode_extra(extra)
                     except (ValueError, KeyError, TypeError):
                         continue  # unreadable extra: a miss, scored again
-                    found[key] = (score if valid else float("nan"), bool(trunc), spans, valid)
+                    found[key] = (score if valid else float("nan"), bool(trunc), spans, valid, more)
         return found
 
     def put_many(self, ident_hash: str, rows: Iterable[tuple]) -> int:
-        """Store ``(key, score, truncated[, spans, valid])`` rows in one transaction; returns how
+        """Store ``(key, score, truncated[, spans, valid[, extra]])`` rows in one transaction; returns how
         many were stored.
 
         Non-finite scores of valid rows are not stored (SQLite would turn NaN into NULL), so
@@ -141,12 +146,12 @@ class ScoreCache(SQLiteStore):
         now = time.time()
         values = []
         for key, score, trunc, *more in rows:
-            spans, valid = (more + [None, True])[:2] if more else (None, True)
+            spans, valid, own = (list(more) + [None, True, None][len(more):])[:3]
             if not valid:
                 score = 0.0
             elif not math.isfinite(score):
                 continue
-            extra = encode_extra(spans, bool(valid))
+            extra = encode_extra(spans, bool(valid), own)
             values.append((key, ident_hash, float(score), int(bool(trunc)), now,
                            row_checksum(key, ident_hash, score, trunc, extra), extra))
         with closing(self._connect()) as conn, conn:

@@ -92,6 +92,8 @@ def score_row(
                 results[name] = metric.score(data, progress=tick)
             except MtqeError as exc:
                 results[name] = MetricResult.not_available(name, metric.signature(), str(exc))
+            # What a metric wants the reader to know of this row (an LLM judge's unreadable answers).
+            notes.extend(f"{name}: {note}" for note in results[name].details.get("notes", ()))
         tick.complete(len(data.hypotheses))
     return replace(row, references=tuple(refs), notes=tuple(notes), metrics=results)
 

@@ -20,6 +20,7 @@ Nothing here imports torch or transformers at module level.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -84,19 +85,30 @@ def strip_padding(row: Sequence[int], pad_id: int) -> list[int]:
     return list(row[:end])
 
 
-def newline_token_ids(tokenizer: Any) -> tuple[int, ...]:
-    """Ids of every token whose text contains a line break (a line-based prompt's stop).
-
-    Each token is decoded on its own, so every vocabulary spelling is covered: "\\n" pieces,
-    byte-fallback ``<0x0A>``, byte-level BPE's ``Ċ``.
-    """
+def _token_texts(tokenizer: Any) -> list[str]:
+    """The text of every token id, each decoded on its own (so every vocabulary spelling of a
+    character shows: "\\n" pieces, byte-fallback ``<0x0A>``, byte-level BPE's ``Ċ``)."""
     singles = [[token_id] for token_id in range(len(tokenizer))]
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if backend is not None:  # the Rust batch decoder is faster than batch_decode
-        texts = backend.decode_batch(singles, skip_special_tokens=False)
-    else:
-        texts = tokenizer.batch_decode(singles, skip_special_tokens=False)
+        return list(backend.decode_batch(singles, skip_special_tokens=False))
+    return list(tokenizer.batch_decode(singles, skip_special_tokens=False))
+
+
+def newline_token_ids(tokenizer: Any) -> tuple[int, ...]:
+    """Ids of every token whose text contains a line break (a line-based prompt's stop)."""
+    texts = _token_texts(tokenizer)
     return tuple(token_id for token_id, text in enumerate(texts) if "\n" in text or "\r" in text)
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+
+
+def blank_line_token_ids(tokenizer: Any) -> tuple[int, ...]:
+    """Ids of every token whose text contains a blank line ("\\n\\n"): the stop of a multi-line
+    answer in a prompt whose examples are separated by blank lines (the LLM judge on a base model)."""
+    texts = _token_texts(tokenizer)
+    return tuple(token_id for token_id, text in enumerate(texts) if _BLANK_LINE.search(text.replace("\r\n", "\n")))
 
 
 # -- the repetition-loop stop ----------------------------------------------------------------

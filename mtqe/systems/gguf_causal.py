@@ -101,9 +101,9 @@ class _Stats(GenerationStats):
     zero_shot_pairs: set[str] = field(default_factory=set)
 
 
-def _stop_ids(tokenizer: Any) -> frozenset[int]:
-    """Generation ends at end-of-sequence, end-of-turn, or any newline token."""
-    stops = set(newline_token_ids(tokenizer))
+def end_token_ids(tokenizer: Any) -> frozenset[int]:
+    """The end-of-sequence and end-of-turn ids of a GGUF model's tokenizer."""
+    stops: set[int] = set()
     for token in ("<eos>", "<end_of_turn>"):
         token_id = tokenizer.convert_tokens_to_ids(token)
         if token_id is not None and token_id != tokenizer.unk_token_id:
@@ -111,6 +111,11 @@ def _stop_ids(tokenizer: Any) -> frozenset[int]:
     if tokenizer.eos_token_id is not None:
         stops.add(int(tokenizer.eos_token_id))
     return frozenset(stops)
+
+
+def _stop_ids(tokenizer: Any) -> frozenset[int]:
+    """Generation ends at end-of-sequence, end-of-turn, or any newline token."""
+    return end_token_ids(tokenizer) | frozenset(newline_token_ids(tokenizer))
 
 
 # -- the translator --------------------------------------------------------------------------

@@ -146,6 +146,11 @@ class LazyTranslator(Translator):
     def loaded(self) -> bool:
         return self._loaded is not None
 
+    def loaded_state(self) -> Any:
+        """The loaded state (model, tokenizer, device, stop ids, ...), loading it on first call:
+        for a component that drives the same model with prompts of its own (the LLM judge)."""
+        return self._load()
+
     @property
     def tokenizer(self) -> Any:
         """The tokenizer (loads the model on first access)."""

@@ -170,10 +170,11 @@ def test_score_cache_rows_without_checksum_are_misses(tmp_path):
     cache = ScoreCache(path)
     assert cache.get_many(["k1"]) == {}
     cache.put_many("id", [("k1", 0.25, True), ("k2", 0.75, False)])
-    assert cache.get_many(["k1", "k2"]) == {"k1": (0.25, True, None, True), "k2": (0.75, False, None, True)}
+    assert cache.get_many(["k1", "k2"]) == {"k1": (0.25, True, None, True, None),
+                                            "k2": (0.75, False, None, True, None)}
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE segment_scores SET truncated = 0 WHERE key = 'k1'")
-    assert cache.get_many(["k1", "k2"]) == {"k2": (0.75, False, None, True)}
+    assert cache.get_many(["k1", "k2"]) == {"k2": (0.75, False, None, True, None)}
 
 
 def test_score_cache_keeps_spans_and_unreadable_answers(tmp_path):
@@ -181,11 +182,12 @@ def test_score_cache_keeps_spans_and_unreadable_answers(tmp_path):
 
     cache = ScoreCache(tmp_path / "s.sqlite")
     spans = (ErrorSpan(0, 3, "abc", "major", 0.7),)
-    cache.put_many("id", [("a", 0.5, False, spans, True), ("b", float("nan"), False, None, False), ("c", 1.0, True)])
+    cache.put_many("id", [("a", 0.5, False, spans, True), ("b", float("nan"), False, None, False, {"reason": "empty"}),
+                          ("c", 1.0, True)])
     found = cache.get_many(["a", "b", "c"])
-    assert found["a"] == (0.5, False, spans, True) and found["c"] == (1.0, True, None, True)
-    score, _, _, valid = found["b"]
-    assert math.isnan(score) and valid is False  # an unreadable answer is remembered, never a score
+    assert found["a"] == (0.5, False, spans, True, None) and found["c"] == (1.0, True, None, True, None)
+    score, _, _, valid, extra = found["b"]
+    assert math.isnan(score) and valid is False and extra == {"reason": "empty"}  # remembered, never a score
     with sqlite3.connect(tmp_path / "s.sqlite") as conn:  # an edited span is a miss
         conn.execute("UPDATE segment_scores SET extra = replace(extra, 'major', 'minor') WHERE key = 'a'")
     assert "a" not in cache.get_many(["a"])

@@ -85,3 +85,18 @@ def test_pair_keys_and_line_prompts() -> None:
     prompt = FewShotPrompt(header="H\n", src_name="Japanese", tgt_name="Chinese", examples=(("猫", "猫"),))
     assert prompt.render("a\nb") == "H\nJapanese: 猫\nChinese: 猫\n\nJapanese: a b\nChinese:"
     assert first_line(" 你好。\nJapanese: next") == "你好。"
+
+
+def test_newline_and_blank_line_token_ids_of_a_real_tokenizer(tiny_causal_lm) -> None:
+    from transformers import AutoTokenizer
+
+    from mtqe.systems.causal_generation import blank_line_token_ids, newline_token_ids
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_causal_lm)
+    tokenizer.add_tokens(["\n\n", ".\n \n"])  # Gemma's vocabulary has such tokens; this tiny one has none
+    newline, blank = set(newline_token_ids(tokenizer)), set(blank_line_token_ids(tokenizer))
+    texts = {i: tokenizer.decode([i]) for i in range(len(tokenizer))}
+    assert len(blank) == 2 and blank <= newline  # a blank line is a line break
+    assert all("\n\n" in texts[i] or "\n \n" in texts[i] for i in blank)
+    assert all("\n" in texts[i] or "\r" in texts[i] for i in newline)
+    assert any(texts[i] == "\n" for i in newline - blank)
