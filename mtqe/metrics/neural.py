@@ -126,6 +126,9 @@ class NeuralMetric(MeanOfSegments, Metric):
     """
 
     family: ClassVar[str]  # signature prefix and name in messages ("comet")
+    # False for a model that never cuts an input (an LLM judge refuses a prompt that does not
+    # fit): its signature then has no ``long:`` field.
+    cuts_long_inputs: ClassVar[bool] = True
     package: ClassVar[str]  # distribution whose version goes into signature and cache identity
 
     def __init__(self, *, cfg: NeuralConfig, cache: ScoreCache | None = None) -> None:
@@ -276,7 +279,7 @@ class NeuralMetric(MeanOfSegments, Metric):
             f"precision:{self.precision}",
             f"bs:{int(self.cfg.batch_size)}",
             f"device:{'cuda' if int(self.cfg.gpus) else 'cpu'}",
-            f"long:{self.long_mode}",
+            *([f"long:{self.long_mode}"] if self.cuts_long_inputs else []),
         ]
         if truncated is not None:
             parts.append(f"trunc:{truncated}")

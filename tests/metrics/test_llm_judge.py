@@ -325,3 +325,9 @@ def test_unreadable_answers_reach_the_leaderboard_notes(tiny_causal_lm: Path) ->
     n = len(hyps)
     assert scored.metrics["judge"].details["unreadable"] == {"prompt_too_long": n}
     assert f"judge: {n} of {n} judge answers unreadable, not scored (prompt_too_long {n})" in scored.notes
+
+
+def test_the_judge_signature_has_no_long_segment_field() -> None:
+    """A judge never cuts a prompt (one that does not fit is unreadable), so `long:` would mislead."""
+    sig = LlmJudgeMetric(cfg=config()).signature()
+    assert "long:" not in sig and "protocol:" in sig

@@ -66,6 +66,7 @@ class LlmJudgeMetric(MeanOfValid, NeuralMetric):
 
     family = "llm-judge"
     package = "transformers"
+    cuts_long_inputs = False  # a prompt that does not fit is unreadable (prompt_too_long), never cut
 
     def __init__(self, *, cfg: LlmJudgeConfig, cache: ScoreCache | None = None) -> None:
         super().__init__(cfg=cfg, cache=cache)
