@@ -77,17 +77,32 @@ def direct():
 
 
 class SampleCounter:
-    """Counts samples reaching a COMET class's ``prepare_sample`` (the model's input step)."""
+    """Counts inputs reaching a COMET regression model's estimator (``estimate``, called by
+    ``forward`` and by mtqe's encode-once path alike): the (src, mt, ref) inputs scored."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, model_class) -> None:
         self.samples = 0
-        original = model_class.prepare_sample
+        original = model_class.estimate
 
-        def counting(model, sample, *args, **kwargs):
-            self.samples += len(sample)
-            return original(model, sample, *args, **kwargs)
+        def counting(model, src, mt, ref):
+            self.samples += len(mt)
+            return original(model, src, mt, ref)
 
-        monkeypatch.setattr(model_class, "prepare_sample", counting)
+        monkeypatch.setattr(model_class, "estimate", counting)
+
+
+class TextCounter:
+    """Counts texts run through a COMET model's encoder (``get_sentence_embedding`` rows)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, model_class) -> None:
+        self.texts = 0
+        original = model_class.get_sentence_embedding
+
+        def counting(model, input_ids, *args, **kwargs):
+            self.texts += len(input_ids)
+            return original(model, input_ids, *args, **kwargs)
+
+        monkeypatch.setattr(model_class, "get_sentence_embedding", counting)
 
 
 def triples(sources, hypotheses, refs=None) -> list[dict]:
