@@ -24,18 +24,30 @@ Memory: embeddings are kept on the CPU, at most :data:`MAX_EMBEDDINGS` per metri
 least recently used first out (4 KiB each for XLM-R large in fp32: at most 64 MiB). A
 document's texts are far fewer, so a run of several systems on one document reuses everything;
 an evicted text is simply encoded again.
+
+Across runs: with a score cache, the embeddings of *source and reference* texts are also kept
+in the cache folder's ``embeddings.sqlite`` (:class:`~mtqe.corpus.align.embedding_store.EmbeddingStore`,
+float32, keyed by the metric's cache identity and the text's sha256), so a later run that adds
+a system to scored documents encodes only its hypotheses. Hypotheses are not stored: an
+unchanged system's scores are cached already, and a new system's outputs are new texts.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mtqe.metrics.neural_batching import Key
 
+if TYPE_CHECKING:
+    from mtqe.corpus.align.embedding_store import EmbeddingStore
+
 MAX_EMBEDDINGS = 16_384
 """Sentence embeddings kept per metric instance (LRU)."""
+
+VectorStore = tuple["EmbeddingStore", str]
+"""Where source and reference embeddings persist: the store and the metric's identity hash."""
 
 
 def encode_once_reason(model: Any, models: Any) -> str | None:
@@ -67,6 +79,7 @@ class EmbeddingScorer:
         self._embeddings: OrderedDict[str, Any] = OrderedDict()  # text -> 1-D CPU tensor
         self.encoded = 0
         self.reused = 0
+        self.from_store = 0
 
     def __len__(self) -> int:
         return len(self._embeddings)
@@ -74,18 +87,26 @@ class EmbeddingScorer:
     def clear(self) -> None:
         self._embeddings.clear()
 
-    def score(self, model: Any, device: Any, keys: Sequence[Key], batch_size: int) -> list[float]:
-        """One score per key, from ``model.estimate`` on the texts' sentence embeddings."""
+    def score(
+        self, model: Any, device: Any, keys: Sequence[Key], batch_size: int, store: VectorStore | None = None
+    ) -> list[float]:
+        """One score per key, from ``model.estimate`` on the texts' sentence embeddings;
+        ``store`` (an EmbeddingStore and identity hash) keeps source and reference embeddings."""
         import torch
 
         texts = list(dict.fromkeys(t for key in keys for t in key))
-        embeddings = self._embed(model, device, texts, batch_size)
-        columns = [torch.stack([embeddings[key[i]] for key in keys]).to(device) for i in range(3)]
+        shared = {key[0] for key in keys} | {key[2] for key in keys}
+        embeddings = self._embed(model, device, texts, batch_size, shared, store)
+        # float32: an embedding read from the store is float32 whatever the fresh ones are
+        columns = [torch.stack([embeddings[key[i]].float() for key in keys]).to(device) for i in range(3)]
         src, mt, ref = columns
         return model.estimate(src, mt, ref).score.detach().float().cpu().tolist()
 
-    def _embed(self, model: Any, device: Any, texts: list[str], batch_size: int) -> dict[str, Any]:
-        """The embedding of every text: from memory, or encoded (longest first, in batches)."""
+    def _embed(
+        self, model: Any, device: Any, texts: list[str], batch_size: int, shared: set[str], store: VectorStore | None
+    ) -> dict[str, Any]:
+        """The embedding of every text: from memory, from the store (source and reference
+        texts), or encoded (longest first, in batches)."""
         found: dict[str, Any] = {}
         missing = []
         for text in texts:
@@ -95,6 +116,10 @@ class EmbeddingScorer:
             else:
                 missing.append(text)
         self.reused += len(found)
+        if store is not None and missing:
+            stored = self._read(store, [t for t in missing if t in shared])
+            found.update(stored)
+            missing = [t for t in missing if t not in stored]
         missing.sort(key=len, reverse=True)  # similar lengths together: less padding
         for begin in range(0, len(missing), batch_size):
             chunk = missing[begin : begin + batch_size]
@@ -102,7 +127,26 @@ class EmbeddingScorer:
                 found[text] = row
                 self._remember(text, row)
         self.encoded += len(missing)
+        new_shared = {t: found[t].float().numpy() for t in missing if t in shared}
+        if store is not None and new_shared:
+            vault, ident = store
+            with vault.guard():
+                vault.put_many(ident, new_shared)
         return found
+
+    def _read(self, store: VectorStore, texts: list[str]) -> dict[str, Any]:
+        import torch
+
+        if not texts:
+            return {}
+        vault, ident = store
+        with vault.guard():
+            vectors = vault.get_many(ident, texts)
+        rows = {text: torch.from_numpy(vector) for text, vector in vectors.items()}
+        for text, row in rows.items():
+            self._remember(text, row)
+        self.from_store += len(rows)
+        return rows
 
     @staticmethod
     def _encode(model: Any, device: Any, texts: list[str]) -> list[Any]:

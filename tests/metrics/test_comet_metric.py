@@ -373,15 +373,27 @@ def test_encode_once_and_the_score_cache(tiny_comet, monkeypatch, tmp_path):
         assert again.details["scored"] == 0 and again.segment_scores == scored[name].segment_scores
     assert texts.texts == 0 and full._loaded is None
 
-    # Sentence embeddings are not stored in the cache: a new instance scoring a new system
-    # encodes its source and reference texts again (once), then reuses them.
+    # Source and reference embeddings are kept beside the scores (embeddings.sqlite): a new
+    # instance scoring a new system encodes only its new hypothesis.
+    assert (tmp_path / "embeddings.sqlite").is_file()
     second = CometMetric(cfg=comet_config(tiny_comet["comet_da"]), cache=ScoreCache(path))
     new_system = ["猫睡在窗边。", *HYPOTHESES[1:]]
     result = second.score(metric_input(SOURCES, new_system, REF_A))
     assert result.details["scored"] == 1 and result.details["from_score_cache"] == 4
-    assert result.details["encode_once"]["texts_encoded"] == 3 and texts.texts == 3
+    assert result.details["encode_once"] == {
+        "on": True, "texts_encoded": 1, "embeddings_reused": 0, "embeddings_held": 3, "embeddings_from_cache": 2,
+    }
+    assert texts.texts == 1
+    fresh = CometMetric(cfg=comet_config(tiny_comet["comet_da"])).score(metric_input(SOURCES, new_system, REF_A))
+    np.testing.assert_allclose(result.segment_scores, fresh.segment_scores, rtol=0, atol=1e-6)
     third = second.score(metric_input(SOURCES, ["猫在窗边睡着了。", *HYPOTHESES[1:]], REF_A))
-    assert third.details["encode_once"] == {"on": True, "texts_encoded": 1, "embeddings_reused": 2, "embeddings_held": 4}
+    assert third.details["encode_once"] == {
+        "on": True, "texts_encoded": 1, "embeddings_reused": 2, "embeddings_held": 4, "embeddings_from_cache": 0,
+    }
+
+    # another precision is another identity: its embeddings are not served from the fp32 rows
+    bf16 = CometMetric(cfg=comet_config(tiny_comet["comet_da"], precision="bf16"), cache=ScoreCache(path))
+    assert bf16.score(metric_input(SOURCES, new_system, REF_A)).details["encode_once"]["embeddings_from_cache"] == 0
 
 
 def test_model_loaded_once_for_all_systems(tiny_comet, monkeypatch):
