@@ -1,4 +1,4 @@
-"""Neural-metric speed: mtqe vs the reference implementation's own predict, per metric, one run.
+r"""Neural-metric speed: mtqe vs the reference implementation's own predict, per metric, one run.
 
 For each metric in :data:`METRICS` (metric name -> builder) a model of the real architecture is
 built at run time with random weights (no hub here; speed depends on the shape, not the
@@ -20,14 +20,18 @@ Sides:
   embeddings computed once; memo and embeddings cleared before each repetition);
 * ``mtqe_per_input`` (attribution): encode once off and the score memo cleared per system,
   i.e. what mtqe did per input before encode once;
-* ``mtqe_bf16`` (``--bf16``): ``precision: bf16`` (CPU autocast), scores compared with fp32.
+* ``mtqe_bf16`` (``--bf16``): ``precision: bf16`` (CPU autocast), scores compared with fp32;
+* ``mtqe_cached_src_ref`` (``--cached-embeddings``): a later run on the same documents whose
+  source and reference embeddings are in the cache (``embeddings.sqlite``), scores not cached.
 
 Adding a metric (XCOMET, MetricX): a builder ``(args, data, tmp) -> MetricBench`` in METRICS.
 
 Small check run (minutes):
-  HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/metric_speed.py --shape base --segments 8 --reps 1 --no-wait
+  HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/metric_speed.py --shape base --segments 8 --reps 1 \
+      --no-wait --bf16 --cached-embeddings --threads 1
 Full run (COMET-22 shape, whole document, quiet machine):
-  HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/metric_speed.py --shape large --segments 0 --reps 3 --bf16
+  HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/metric_speed.py --shape large --segments 0 --reps 3 \
+      --bf16 --cached-embeddings
 """
 
 from __future__ import annotations
@@ -138,7 +142,7 @@ def comet_bench(args: argparse.Namespace, data: Data, tmp: Path) -> MetricBench:
             m.encode_once = encode_once
             m._memo.clear()
             m._embeddings.clear()
-            encoded0 = m._embeddings.encoded
+            encoded0, stored0 = m._embeddings.encoded, m._embeddings.from_store
             out = {}
             for name, hyp in data.systems.items():
                 if clear_each:
@@ -146,7 +150,8 @@ def comet_bench(args: argparse.Namespace, data: Data, tmp: Path) -> MetricBench:
                 result = m.score(MetricInput(sources=data.src, hypotheses=hyp, references=[data.ref],
                                              reference_ids=["zh-community"], src_lang="ja", tgt_lang="zh"))
                 out[name] = list(result.segment_scores)
-            bench.work[label] = {"texts_encoded": m._embeddings.encoded - encoded0 if encode_once else None}
+            bench.work[label] = {"texts_encoded": m._embeddings.encoded - encoded0 if encode_once else None,
+                                 "embeddings_from_cache": m._embeddings.from_store - stored0}
             return out
 
         return run
@@ -156,6 +161,9 @@ def comet_bench(args: argparse.Namespace, data: Data, tmp: Path) -> MetricBench:
         "mtqe": mtqe(fp32, encode_once=True, clear_each=False, label="mtqe"),
         "mtqe_per_input": mtqe(fp32, encode_once=False, clear_each=True, label="mtqe_per_input"),
     }
+    if args.cached_embeddings:
+        bench.sides["mtqe_cached_src_ref"] = cached_src_ref(fp32, data, tmp, mtqe)
+        bench.same_scores += ("mtqe_cached_src_ref",)
     if args.bf16:
         bench.sides["mtqe_bf16"] = mtqe(metric("bf16"), encode_once=True, clear_each=False, label="mtqe_bf16")
         bench.compared["mtqe_bf16"] = "mtqe"
@@ -165,6 +173,32 @@ def comet_bench(args: argparse.Namespace, data: Data, tmp: Path) -> MetricBench:
         for k, v in {"src": data.src, "ref": data.ref, "drop5": data.systems["drop5"]}.items()
     }
     return bench
+
+
+def cached_src_ref(fp32, data: Data, tmp: Path, mtqe) -> Callable[[], Scores]:
+    """A later run scoring the 4 systems on documents scored before: source and reference
+    embeddings come from ``embeddings.sqlite`` beside the score cache (filled untimed by one
+    system), segment scores are not cached (their rows are deleted before each repetition)."""
+    import sqlite3
+
+    from mtqe.metrics.base import MetricInput
+    from mtqe.metrics.comet_metric import CometMetric
+    from mtqe.metrics.score_cache import ScoreCache
+
+    cache_path = tmp / "cache" / "scores.sqlite"
+    m = CometMetric(cfg=fp32.cfg, cache=ScoreCache(cache_path))
+    m._loaded = fp32._loaded  # the same loaded model (loading is not timed)
+    first = next(iter(data.systems.values()))
+    m.score(MetricInput(sources=data.src, hypotheses=first, references=[data.ref], reference_ids=["zh-community"],
+                        src_lang="ja", tgt_lang="zh"))
+    run = mtqe(m, encode_once=True, clear_each=False, label="mtqe_cached_src_ref")
+
+    def fresh_scores() -> Scores:
+        with sqlite3.connect(cache_path) as conn:
+            conn.execute("DELETE FROM segment_scores")
+        return run()
+
+    return fresh_scores
 
 
 METRICS: dict[str, Callable[[argparse.Namespace, Data, Path], MetricBench]] = {
@@ -227,6 +261,8 @@ def main() -> None:
     ap.add_argument("--vocab", type=int, default=8000, help="SentencePiece pieces trained on the document")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--bf16", action="store_true", help="also time precision bf16 (CPU autocast)")
+    ap.add_argument("--cached-embeddings", action="store_true",
+                    help="also time a later run whose source/reference embeddings are in the cache")
     ap.add_argument("--name", default="metric_speed", help="results file: benchmarks/results/<name>.json")
     _bench.add_quiet_arguments(ap)
     args = ap.parse_args()

@@ -351,7 +351,8 @@ def test_joint_models_take_the_full_path_and_say_why(tiny_comet, direct):
     metric = CometMetric(cfg=comet_config(tiny_comet["cometkiwi"]))
     for hyps in SYSTEMS.values():
         result = metric.score(metric_input(SOURCES, hyps))
-        np.testing.assert_allclose(result.segment_scores, direct(tiny_comet["cometkiwi"], triples(SOURCES, hyps)), atol=1e-5)
+        expected = direct(tiny_comet["cometkiwi"], triples(SOURCES, hyps))
+        np.testing.assert_allclose(result.segment_scores, expected, atol=1e-5)
     assert result.details["encode_once"]["on"] is False
     assert "UnifiedMetric encodes mt with src (and ref) jointly" in result.details["encode_once"]["why"]
 
