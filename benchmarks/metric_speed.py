@@ -62,6 +62,7 @@ class Data:
     ref: list[str]
     systems: dict[str, list[str]]
     total: int  # segments in the document
+    corpus: list[str]  # every source and reference text of the document (tokenizer training)
 
 
 @dataclass
@@ -98,7 +99,8 @@ def load_data(unit: str, segments: int) -> Data:
         "rotate3": lambda r: r[3:] + r[:3],
     }
     systems = {name: [edit(r) for r in ref] for name, edit in edits.items()}
-    return Data(unit=unit, src=[src_all[i] for i in idx], ref=ref, systems=systems, total=total)
+    return Data(unit=unit, src=[src_all[i] for i in idx], ref=ref, systems=systems, total=total,
+                corpus=src_all + ref_all)
 
 
 # ----------------------------------------------------------------------------- COMET
@@ -111,7 +113,7 @@ def comet_bench(args: argparse.Namespace, data: Data, tmp: Path) -> MetricBench:
     from mtqe.metrics.comet_metric import CometMetric
     from mtqe.metrics.configs import CometConfig
 
-    ckpt, enc, n_params = comet_speed.build_checkpoint(tmp, data.src + data.ref, args.vocab, shape=args.shape)
+    ckpt, enc, n_params = comet_speed.build_checkpoint(tmp, data.corpus, args.vocab, shape=args.shape)
 
     def metric(precision: str) -> CometMetric:
         m = CometMetric(cfg=CometConfig(name="comet", model=str(ckpt), batch_size=args.batch_size, gpus=0,
