@@ -133,7 +133,7 @@ class CometMetric(NeuralMetric):
 
     family = "comet"
     package = "unbabel-comet"
-    encode_once = True  # False: every input runs the full model (benchmarks' attribution only)
+    encode_once = True  # False: every input runs the full model (tests and benchmarks compare the paths)
 
     def __init__(self, *, cfg: CometConfig, cache: ScoreCache | None = None) -> None:
         super().__init__(cfg=cfg, cache=cache)  # values were checked by CometConfig.__post_init__
@@ -424,8 +424,7 @@ class CometMetric(NeuralMetric):
             from mtqe.corpus.align.embedding_store import EmbeddingStore
 
             store = EmbeddingStore(Path(self.cache.path).parent / "embeddings.sqlite")
-            with store.guard():
-                ident = store.register_identity(self.cache_identity(loaded.facts, "sentence-embedding"))
+            ident = store.register_identity(self.cache_identity(loaded.facts, "sentence-embedding"))
             self._vectors = (store, ident)
         return self._vectors
 
