@@ -67,9 +67,10 @@ def encode_once_reason(model: Any, models: Any) -> str | None:
 class EmbeddingScorer:
     """Sentence embeddings by text (bounded LRU) and scores from them, for one loaded model.
 
-    ``score(keys, batch_size)`` runs under the caller's ``inference_mode`` and autocast; a key
-    is ``(src, mt, ref)``. Counters: ``encoded`` (texts run through the encoder) and
-    ``reused`` (embeddings served from memory), cumulative per instance.
+    ``score(model, device, keys, batch_size, store)`` runs under the caller's
+    ``inference_mode`` and autocast; a key is ``(src, mt, ref)``. Counters, cumulative per
+    instance: ``encoded`` (texts run through the encoder), ``reused`` (embeddings served from
+    memory, counted per model batch) and ``from_store`` (read from the store).
     """
 
     def __init__(self, max_entries: int = MAX_EMBEDDINGS) -> None:
@@ -127,11 +128,8 @@ class EmbeddingScorer:
                 found[text] = row
                 self._remember(text, row)
         self.encoded += len(missing)
-        new_shared = {t: found[t].float().numpy() for t in missing if t in shared}
-        if store is not None and new_shared:
-            vault, ident = store
-            with vault.guard():
-                vault.put_many(ident, new_shared)
+        if store is not None:
+            self._write(store, {t: found[t] for t in missing if t in shared})
         return found
 
     def _read(self, store: VectorStore, texts: list[str]) -> dict[str, Any]:
@@ -147,6 +145,13 @@ class EmbeddingScorer:
             self._remember(text, row)
         self.from_store += len(rows)
         return rows
+
+    @staticmethod
+    def _write(store: VectorStore, rows: dict[str, Any]) -> None:
+        if rows:
+            vault, ident = store
+            with vault.guard():
+                vault.put_many(ident, {text: row.float().numpy() for text, row in rows.items()})
 
     @staticmethod
     def _encode(model: Any, device: Any, texts: list[str]) -> list[Any]:
