@@ -357,6 +357,23 @@ def test_joint_models_take_the_full_path_and_say_why(tiny_comet, direct):
     assert "UnifiedMetric encodes mt with src (and ref) jointly" in result.details["encode_once"]["why"]
 
 
+def test_which_comet_classes_encode_once(tiny_comet):
+    import comet.models as models
+    from comet import load_from_checkpoint
+
+    from mtqe.metrics.comet_embeddings import encode_once_reason
+
+    assert encode_once_reason(load_from_checkpoint(str(tiny_comet["comet_da"]), local_files_only=True), models) is None
+    kiwi = load_from_checkpoint(str(tiny_comet["cometkiwi"]), local_files_only=True)
+    assert "UnifiedMetric encodes mt with src (and ref) jointly" in encode_once_reason(kiwi, models)
+    # wmt21-comet-qe layout: separate encodings, but its forward combines them without estimate()
+    qe = models.ReferencelessRegression(
+        pretrained_model=str(tiny_comet["encoder"].resolve()), load_pretrained_weights=True,
+        local_files_only=True, hidden_sizes=[64],
+    )
+    assert "ReferencelessRegression does not score through RegressionMetric.estimate" in encode_once_reason(qe, models)
+
+
 def test_encode_once_and_the_score_cache(tiny_comet, monkeypatch, tmp_path):
     from comet.models import RegressionMetric
 
