@@ -48,7 +48,16 @@ def load_avg() -> float:
     return os.getloadavg()[0]
 
 
-def build_checkpoint(out: Path, texts: list[str], vocab: int) -> tuple[Path, Path]:
+XLMR_SHAPES = {
+    # hidden, layers, heads, FFN of the two XLM-R sizes COMET checkpoints use
+    "large": {"hidden_size": 1024, "num_hidden_layers": 24, "num_attention_heads": 16, "intermediate_size": 4096},
+    "base": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072},
+}
+
+
+def build_checkpoint(out: Path, texts: list[str], vocab: int, shape: str = "large") -> tuple[Path, Path, int]:
+    """A wmt22-comet-da-layout checkpoint on an XLM-R ``shape`` encoder with random weights:
+    (checkpoint, encoder dir, parameters)."""
     import io
 
     import pytorch_lightning as pl
@@ -58,7 +67,7 @@ def build_checkpoint(out: Path, texts: list[str], vocab: int) -> tuple[Path, Pat
     from comet.models import RegressionMetric
     from transformers import XLMRobertaConfig, XLMRobertaTokenizerFast
 
-    enc = out / "xlmr-large-arch"
+    enc = out / f"xlmr-{shape}-arch"
     enc.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     spm.SentencePieceTrainer.train(
@@ -69,8 +78,7 @@ def build_checkpoint(out: Path, texts: list[str], vocab: int) -> tuple[Path, Pat
     tok = XLMRobertaTokenizerFast(vocab_file=str(enc / "sentencepiece.bpe.model"), model_max_length=512)
     tok.save_pretrained(enc)
     XLMRobertaConfig(
-        vocab_size=len(tok), hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
-        intermediate_size=4096, max_position_embeddings=514, pad_token_id=tok.pad_token_id,
+        vocab_size=len(tok), **XLMR_SHAPES[shape], max_position_embeddings=514, pad_token_id=tok.pad_token_id,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
     ).save_pretrained(enc)
     with torch.random.fork_rng(devices=[]):
@@ -81,7 +89,7 @@ def build_checkpoint(out: Path, texts: list[str], vocab: int) -> tuple[Path, Pat
             local_files_only=True, hidden_sizes=[3072, 1024], layer_transformation="sparsemax",
             layer="mix", pool="avg",
         )
-    d = out / "comet-xlmr-large-random"
+    d = out / f"comet-xlmr-{shape}-random"
     (d / "checkpoints").mkdir(parents=True, exist_ok=True)
     hp = dict(model.hparams)
     hp.pop("load_pretrained_weights", None)
@@ -156,10 +164,12 @@ def main() -> None:
 
     def run_mtqe(clear_each: bool):
         metric._memo.clear()
+        metric._embeddings.clear()  # encode once: sentence embeddings are memoised too
         out = {}
         for name, hyp in systems.items():
             if clear_each:
                 metric._memo.clear()
+                metric._embeddings.clear()
             res = metric.score(MetricInput(sources=src, hypotheses=hyp, references=[ref],
                                            reference_ids=["zh-community"], src_lang="ja", tgt_lang="zh"))
             out[name] = [float(x) for x in res.stats[:, 0]]

@@ -193,6 +193,7 @@ def section_comet(ctx: dict[str, Any], args) -> dict[str, Any]:
 
     def run_mtqe(metric):
         metric._memo.clear()
+        metric._embeddings.clear()  # encode once: sentence embeddings are memoised too
         return {name: [float(x) for x in metric.score(MetricInput(
             sources=src, hypotheses=hyp, references=[ref], reference_ids=["zh-community"],
             src_lang="ja", tgt_lang="zh")).stats[:, 0]] for name, hyp in systems.items()}

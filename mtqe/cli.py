@@ -85,7 +85,8 @@ def _cache_stats(args: argparse.Namespace) -> int:
     else:
         print(f"no translation cache at {path}")
     for name, store_type, what in (("scores.sqlite", ScoreCache, "segment scores"),
-                                   ("embeddings.sqlite", EmbeddingStore, "alignment embeddings")):
+                                   ("embeddings.sqlite", EmbeddingStore,
+                                    "alignment embeddings and COMET sentence embeddings")):
         if (root / name).exists():
             store = store_type(root / name, read_only=True)
             with store.guard():

@@ -39,6 +39,13 @@ Other COMET 2.2.7 quirks handled here:
   legacy names (no ``/``) go through ``comet.download_model``, and offline only COMET's
   legacy cache folder is looked at.
 * COMET's embedding LRU cache is not used: it is keyed by tensor identity and never hits.
+
+Encode once: for regression models (wmt22-comet-da: src, mt and ref encoded separately) a
+batch is scored by :mod:`mtqe.metrics.comet_embeddings` instead of ``predict_step``: each
+distinct text's sentence embedding is computed once per metric instance and the model's own
+``estimate`` combines them, so source and reference are encoded once for all systems and
+reference streams. Joint models (CometKiwi, XCOMET) run ``predict_step`` per input and say
+why in ``details["encode_once"]``.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ import re
 import sys
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +75,7 @@ from mtqe.metrics.checkpoint_safety import (
     warn_trusted,
 )
 from mtqe.metrics.checkpoints import LoadFailure, first_line, hub_snapshot, is_local
+from mtqe.metrics.comet_embeddings import EmbeddingScorer, VectorStore, encode_once_reason
 from mtqe.metrics.configs import CometConfig
 from mtqe.metrics.neural import NeuralMetric
 from mtqe.metrics.neural_batching import Key
@@ -124,10 +133,14 @@ class CometMetric(NeuralMetric):
 
     family = "comet"
     package = "unbabel-comet"
+    encode_once = True  # False: every input runs the full model (tests and benchmarks compare the paths)
 
     def __init__(self, *, cfg: CometConfig, cache: ScoreCache | None = None) -> None:
         super().__init__(cfg=cfg, cache=cache)  # values were checked by CometConfig.__post_init__
         self.cfg: CometConfig = cfg
+        self._embeddings = EmbeddingScorer()  # encode once: sentence embeddings by text
+        self._embedding_counts = (0, 0, 0)
+        self._vectors: VectorStore | None = None  # source/reference embeddings across runs
         self.info = MetricInfo(
             name=cfg.name,
             higher_is_better=True,
@@ -303,7 +316,7 @@ class CometMetric(NeuralMetric):
             segments = ("src", "mt", "ref") if requires else ("src", "mt")
             accepts, joint = requires, False
         traits = ModelTraits(model_class=type(model).__name__, accepts_reference=accepts, requires_reference=requires)
-        return traits, {"segments": segments, "joint": joint}
+        return traits, {"segments": segments, "joint": joint, "no_reuse": encode_once_reason(model, models)}
 
     def max_input_tokens(self, model: Any) -> int:
         return int(model.encoder.max_positions)
@@ -315,6 +328,8 @@ class CometMetric(NeuralMetric):
 
     def plan_inputs(self, data: MetricInput, facts: CheckpointFacts) -> InputPlan | Unscorable:
         """(src, mt, ref) per reference stream, or a single row of (src, mt, None) in QE mode."""
+        scorer = self._embeddings
+        self._embedding_counts = (scorer.encoded, scorer.reused, scorer.from_store)  # this call's start
         qe = self._qe(facts)
         if qe and facts.requires_reference:
             return Unscorable(
@@ -363,13 +378,22 @@ class CometMetric(NeuralMetric):
                 return True
         return False
 
+    def _reuses(self, loaded: LoadedModel, batch: list[Key]) -> bool:
+        """Whether this batch is scored from reusable sentence embeddings (encode once)."""
+        return self.encode_once and loaded.extra.get("no_reuse") is None and all(None not in k for k in batch)
+
     def encode_inputs(self, loaded: LoadedModel, batch: list[Key]) -> Any:
+        if self._reuses(loaded, batch):
+            return _EncodeOnce(batch)  # texts are encoded in predict_batch, only those not in memory
         samples = [
             {"src": src, "mt": mt} if ref is None else {"src": src, "mt": mt, "ref": ref} for src, mt, ref in batch
         ]
         return _to_device(loaded.model.prepare_for_inference(samples), loaded.device)
 
     def predict_batch(self, loaded: LoadedModel, encoded: Any) -> list[float]:
+        if isinstance(encoded, _EncodeOnce):
+            store = self._vector_store(loaded)
+            return self._embeddings.score(loaded.model, loaded.device, encoded.keys, self._batch_cap, store)
         prediction = loaded.model.predict_step(encoded)
         return prediction["scores"].detach().float().cpu().tolist()
 
@@ -392,6 +416,36 @@ class CometMetric(NeuralMetric):
     def signature_fields(self) -> list[str]:
         return [f"agg:{self.cfg.multi_reference}"]
 
+    def _vector_store(self, loaded: LoadedModel) -> VectorStore | None:
+        """Where source and reference embeddings persist across runs: ``embeddings.sqlite``
+        beside the score cache, under this metric's cache identity; None without a cache."""
+        if self.cache is None:
+            return None
+        if self._vectors is None:
+            from mtqe.corpus.align.embedding_store import EmbeddingStore
+
+            store = EmbeddingStore(Path(self.cache.path).parent / "embeddings.sqlite")
+            ident = store.register_identity(self.cache_identity(loaded.facts, "sentence-embedding"))
+            self._vectors = (store, ident)
+        return self._vectors
+
+    def _encode_once_details(self, loaded: LoadedModel) -> dict[str, Any]:
+        """Whether sentence embeddings were reused, and this call's counts (texts run through the
+        encoder, embeddings taken from memory)."""
+        reason = loaded.extra.get("no_reuse") or (None if self.encode_once else "switched off")
+        if reason is not None:
+            return {"on": False, "why": reason}
+        encoded, reused, stored = self._embedding_counts
+        details = {
+            "on": True,
+            "texts_encoded": self._embeddings.encoded - encoded,
+            "embeddings_reused": self._embeddings.reused - reused,
+            "embeddings_held": len(self._embeddings),
+        }
+        if self.cache is not None:
+            details["embeddings_from_cache"] = self._embeddings.from_store - stored
+        return details
+
     def result_details(self, plan: InputPlan, per_stream: np.ndarray, data: MetricInput) -> dict[str, Any]:
         qe = plan.mode == "qe"
         details: dict[str, Any] = {
@@ -402,11 +456,20 @@ class CometMetric(NeuralMetric):
         }
         if self.cfg.trust_checkpoint:
             details["trusted_checkpoint"] = True
+        if self._loaded is not None:
+            details["encode_once"] = self._encode_once_details(self._loaded)
         if plan.n_refs > 1:
             details["per_reference"] = {
                 ref_id: tuple(float(s) for s in row) for ref_id, row in zip(data.reference_ids, per_stream)
             }
         return details
+
+
+@dataclass(frozen=True)
+class _EncodeOnce:
+    """A batch scored from sentence embeddings (see :mod:`mtqe.metrics.comet_embeddings`)."""
+
+    keys: list[Key]
 
 
 def _read_hparams(checkpoint: Path, hparams_file: Path) -> dict[str, Any]:

@@ -77,17 +77,32 @@ def direct():
 
 
 class SampleCounter:
-    """Counts samples reaching a COMET class's ``prepare_sample`` (the model's input step)."""
+    """Counts inputs reaching a COMET regression model's estimator (``estimate``, called by
+    ``forward`` and by mtqe's encode-once path alike): the (src, mt, ref) inputs scored."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, model_class) -> None:
         self.samples = 0
-        original = model_class.prepare_sample
+        original = model_class.estimate
 
-        def counting(model, sample, *args, **kwargs):
-            self.samples += len(sample)
-            return original(model, sample, *args, **kwargs)
+        def counting(model, src, mt, ref):
+            self.samples += len(mt)
+            return original(model, src, mt, ref)
 
-        monkeypatch.setattr(model_class, "prepare_sample", counting)
+        monkeypatch.setattr(model_class, "estimate", counting)
+
+
+class TextCounter:
+    """Counts texts run through a COMET model's encoder (``get_sentence_embedding`` rows)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, model_class) -> None:
+        self.texts = 0
+        original = model_class.get_sentence_embedding
+
+        def counting(model, input_ids, *args, **kwargs):
+            self.texts += len(input_ids)
+            return original(model, input_ids, *args, **kwargs)
+
+        monkeypatch.setattr(model_class, "get_sentence_embedding", counting)
 
 
 def triples(sources, hypotheses, refs=None) -> list[dict]:
@@ -212,8 +227,14 @@ def test_bf16_autocast_is_close_to_fp32(tiny_comet):
     fp32 = CometMetric(cfg=comet_config(tiny_comet["comet_da"])).score(data)
     bf16 = CometMetric(cfg=comet_config(tiny_comet["comet_da"], precision="bf16")).score(data)
     assert bf16.unavailable is None
-    assert "|precision:bf16|" in bf16.signature
-    np.testing.assert_allclose(bf16.segment_scores, fp32.segment_scores, atol=5e-3)
+    assert "|precision:bf16|" in bf16.signature and "|precision:32|" in fp32.signature
+    # tiny model: max difference 1.4e-3 (docs/benchmarks.md)
+    np.testing.assert_allclose(bf16.segment_scores, fp32.segment_scores, rtol=0, atol=3e-3)
+    assert bf16.segment_scores != fp32.segment_scores  # autocast really ran in bf16 on the CPU
+    assert bf16.details["encode_once"]["on"] is True
+    full = CometMetric(cfg=comet_config(tiny_comet["comet_da"], precision="bf16"))
+    full.encode_once = False  # the sentence embeddings come out in fp32: encode once changes nothing
+    np.testing.assert_allclose(full.score(data).segment_scores, bf16.segment_scores, rtol=0, atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- work done once
@@ -252,6 +273,146 @@ def test_duplicates_are_scored_once_and_reused_across_calls(tiny_comet, direct, 
         [direct(ckpt, triples(sources, hyps, ref_a)), direct(ckpt, triples(sources, hyps, ref_b))], axis=0
     )
     np.testing.assert_allclose(first.segment_scores, expected, atol=1e-5)
+
+
+# Four systems on one document sharing source and two reference streams: system "copy" outputs
+# reference A itself, system "mixed" repeats other systems' outputs.
+SYSTEMS = {
+    "hyp": HYPOTHESES,
+    "ref_b": REF_B,
+    "copy": REF_A,
+    "mixed": [HYPOTHESES[0], REF_B[1], "会议明天三点开始。", HYPOTHESES[3], "我每天写日记。"],
+}
+
+
+def test_encode_once_four_systems_equal_predict_and_encode_each_text_once(tiny_comet, direct, monkeypatch):
+    from comet.models import RegressionMetric
+
+    ckpt = tiny_comet["comet_da"]
+    texts = TextCounter(monkeypatch, RegressionMetric)
+    metric = CometMetric(cfg=comet_config(ckpt, batch_size=3))
+    results = {name: metric.score(metric_input(SOURCES, hyps, REF_A, REF_B)) for name, hyps in SYSTEMS.items()}
+
+    distinct = set(SOURCES) | set(REF_A) | set(REF_B) | {t for hyps in SYSTEMS.values() for t in hyps}
+    assert texts.texts == len(distinct) == 19  # each distinct text through the encoder once
+    # hyp: 5 sources, 10 references and 2 hypotheses (3 equal references of stream A)
+    first = results["hyp"].details["encode_once"]
+    assert first["on"] is True and first["texts_encoded"] == 17 and first["embeddings_held"] == 17
+    # ref_b and copy: every hypothesis is a reference already encoded; mixed: 2 new sentences
+    for name in ("ref_b", "copy"):
+        counts = results[name].details["encode_once"]
+        assert counts["texts_encoded"] == 0 and counts["embeddings_held"] == 17
+        assert counts["embeddings_reused"] > 0  # counted per model batch that looks one up
+    assert results["mixed"].details["encode_once"]["texts_encoded"] == 2
+    assert results["mixed"].details["encode_once"]["embeddings_held"] == 19
+
+    monkeypatch.undo()
+    for name, hyps in SYSTEMS.items():
+        expected = np.mean(
+            [direct(ckpt, triples(SOURCES, hyps, REF_A)), direct(ckpt, triples(SOURCES, hyps, REF_B))], axis=0
+        )
+        np.testing.assert_allclose(results[name].segment_scores, expected, rtol=0, atol=1e-5, err_msg=name)
+        assert results[name].signature == results["hyp"].signature  # encode once is not a signed choice
+
+
+def test_encode_once_equals_the_full_model_path(tiny_comet, monkeypatch):
+    from comet.models import RegressionMetric
+
+    once = CometMetric(cfg=comet_config(tiny_comet["comet_da"]))
+    full = CometMetric(cfg=comet_config(tiny_comet["comet_da"]))
+    full.encode_once = False
+    texts = TextCounter(monkeypatch, RegressionMetric)
+    for hyps in SYSTEMS.values():
+        data = metric_input(SOURCES, hyps, REF_A, REF_B)
+        before = texts.texts
+        a = once.score(data)
+        encoded_once = texts.texts - before
+        b = full.score(data)
+        assert texts.texts - before - encoded_once == 3 * b.details["scored"]  # src, mt, ref per input
+        np.testing.assert_allclose(a.segment_scores, b.segment_scores, rtol=0, atol=1e-6)
+    assert b.details["encode_once"] == {"on": False, "why": "switched off"}
+
+
+def test_encode_once_memory_is_bounded(tiny_comet, direct):
+    from mtqe.metrics.comet_embeddings import EmbeddingScorer
+
+    metric = CometMetric(cfg=comet_config(tiny_comet["comet_da"]))
+    metric._embeddings = EmbeddingScorer(max_entries=4)  # fewer than one batch's texts
+    results = [metric.score(metric_input(SOURCES, hyps, REF_A)) for hyps in SYSTEMS.values()]
+    assert len(metric._embeddings) == 4
+    for result, hyps in zip(results, SYSTEMS.values()):
+        np.testing.assert_allclose(
+            result.segment_scores, direct(tiny_comet["comet_da"], triples(SOURCES, hyps, REF_A)), atol=1e-5
+        )
+    with pytest.raises(ValueError, match="at least 1"):
+        EmbeddingScorer(max_entries=0)
+
+
+def test_joint_models_take_the_full_path_and_say_why(tiny_comet, direct):
+    metric = CometMetric(cfg=comet_config(tiny_comet["cometkiwi"]))
+    for hyps in SYSTEMS.values():
+        result = metric.score(metric_input(SOURCES, hyps))
+        expected = direct(tiny_comet["cometkiwi"], triples(SOURCES, hyps))
+        np.testing.assert_allclose(result.segment_scores, expected, atol=1e-5)
+    assert result.details["encode_once"]["on"] is False
+    assert "UnifiedMetric encodes mt with src (and ref) jointly" in result.details["encode_once"]["why"]
+
+
+def test_which_comet_classes_encode_once(tiny_comet):
+    import comet.models as models
+    from comet import load_from_checkpoint
+
+    from mtqe.metrics.comet_embeddings import encode_once_reason
+
+    assert encode_once_reason(load_from_checkpoint(str(tiny_comet["comet_da"]), local_files_only=True), models) is None
+    kiwi = load_from_checkpoint(str(tiny_comet["cometkiwi"]), local_files_only=True)
+    assert "UnifiedMetric encodes mt with src (and ref) jointly" in encode_once_reason(kiwi, models)
+    # wmt21-comet-qe layout: separate encodings, but its forward combines them without estimate()
+    qe = models.ReferencelessRegression(
+        pretrained_model=str(tiny_comet["encoder"].resolve()), load_pretrained_weights=True,
+        local_files_only=True, hidden_sizes=[64],
+    )
+    assert "ReferencelessRegression does not score through RegressionMetric.estimate" in encode_once_reason(qe, models)
+
+
+def test_encode_once_and_the_score_cache(tiny_comet, monkeypatch, tmp_path):
+    from comet.models import RegressionMetric
+
+    path = tmp_path / "scores.sqlite"
+    first = CometMetric(cfg=comet_config(tiny_comet["comet_da"]), cache=ScoreCache(path))
+    scored = {name: first.score(metric_input(SOURCES, hyps, REF_A)) for name, hyps in SYSTEMS.items()}
+
+    # The rows are the scores of the full model path (same identity): an instance without
+    # encode once is served them, and would have computed the same values.
+    texts = TextCounter(monkeypatch, RegressionMetric)
+    full = CometMetric(cfg=comet_config(tiny_comet["comet_da"]), cache=ScoreCache(path))
+    full.encode_once = False
+    for name, hyps in SYSTEMS.items():
+        again = full.score(metric_input(SOURCES, hyps, REF_A))
+        assert again.details["scored"] == 0 and again.segment_scores == scored[name].segment_scores
+    assert texts.texts == 0 and full._loaded is None
+
+    # Source and reference embeddings are kept beside the scores (embeddings.sqlite): a new
+    # instance scoring a new system encodes only its new hypothesis.
+    assert (tmp_path / "embeddings.sqlite").is_file()
+    second = CometMetric(cfg=comet_config(tiny_comet["comet_da"]), cache=ScoreCache(path))
+    new_system = ["猫睡在窗边。", *HYPOTHESES[1:]]
+    result = second.score(metric_input(SOURCES, new_system, REF_A))
+    assert result.details["scored"] == 1 and result.details["from_score_cache"] == 4
+    assert result.details["encode_once"] == {
+        "on": True, "texts_encoded": 1, "embeddings_reused": 0, "embeddings_held": 3, "embeddings_from_cache": 2,
+    }
+    assert texts.texts == 1
+    fresh = CometMetric(cfg=comet_config(tiny_comet["comet_da"])).score(metric_input(SOURCES, new_system, REF_A))
+    np.testing.assert_allclose(result.segment_scores, fresh.segment_scores, rtol=0, atol=1e-6)
+    third = second.score(metric_input(SOURCES, ["猫在窗边睡着了。", *HYPOTHESES[1:]], REF_A))
+    assert third.details["encode_once"] == {
+        "on": True, "texts_encoded": 1, "embeddings_reused": 2, "embeddings_held": 4, "embeddings_from_cache": 0,
+    }
+
+    # another precision is another identity: its embeddings are not served from the fp32 rows
+    bf16 = CometMetric(cfg=comet_config(tiny_comet["comet_da"], precision="bf16"), cache=ScoreCache(path))
+    assert bf16.score(metric_input(SOURCES, new_system, REF_A)).details["encode_once"]["embeddings_from_cache"] == 0
 
 
 def test_model_loaded_once_for_all_systems(tiny_comet, monkeypatch):
