@@ -47,7 +47,7 @@ Small check run (minutes):
 Full run (COMET-22 shape, whole document, quiet machine):
   HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/metric_speed.py --shape large --segments 0 --reps 3 \
       --bf16 --cached-embeddings
-XCOMET and MetricX, small (about 10 minutes each on 2 contended cores):
+XCOMET and MetricX, small (1-2 minutes each at base shape, 1 thread):
   HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/metric_speed.py --metrics metricx --shape base --segments 8 \
       --reps 1 --warmup --no-wait --threads 1
 (full-size commands: docs/benchmarks.md)
