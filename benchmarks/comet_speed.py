@@ -52,20 +52,57 @@ XLMR_SHAPES = {
     # hidden, layers, heads, FFN of the two XLM-R sizes COMET checkpoints use
     "large": {"hidden_size": 1024, "num_hidden_layers": 24, "num_attention_heads": 16, "intermediate_size": 4096},
     "base": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072},
+    # XLM-R XL (XCOMET-XL's encoder; pre-layer-norm, its own model class)
+    "xl": {"hidden_size": 2560, "num_hidden_layers": 36, "num_attention_heads": 32, "intermediate_size": 10240},
 }
+COMET_ENCODER = {"large": "XLM-RoBERTa", "base": "XLM-RoBERTa", "xl": "XLM-RoBERTa-XL"}
 
 
 def build_checkpoint(out: Path, texts: list[str], vocab: int, shape: str = "large") -> tuple[Path, Path, int]:
     """A wmt22-comet-da-layout checkpoint on an XLM-R ``shape`` encoder with random weights:
     (checkpoint, encoder dir, parameters)."""
-    import io
+    import torch
+    from comet.models import RegressionMetric
 
+    enc = build_encoder(out, texts, vocab, shape)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        # load_pretrained_weights=False: encoder built from config.json with random weights
+        model = RegressionMetric(
+            encoder_model=COMET_ENCODER[shape], pretrained_model=str(enc), load_pretrained_weights=False,
+            local_files_only=True, hidden_sizes=[3072, 1024], layer_transformation="sparsemax",
+            layer="mix", pool="avg",
+        )
+    return save_checkpoint(model, out / f"comet-xlmr-{shape}-random"), enc, n_parameters(model)
+
+
+def n_parameters(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def save_checkpoint(model, d: Path) -> Path:
+    """hparams.yaml + checkpoints/model.ckpt, the layout comet.load_from_checkpoint reads."""
     import pytorch_lightning as pl
-    import sentencepiece as spm
     import torch
     import yaml
-    from comet.models import RegressionMetric
-    from transformers import XLMRobertaConfig, XLMRobertaTokenizerFast
+
+    (d / "checkpoints").mkdir(parents=True, exist_ok=True)
+    hp = dict(model.hparams)
+    hp.pop("load_pretrained_weights", None)
+    hp.pop("local_files_only", None)
+    (d / "hparams.yaml").write_text(yaml.safe_dump(hp), encoding="utf-8")
+    ckpt = d / "checkpoints" / "model.ckpt"
+    torch.save({"state_dict": model.state_dict(), "hyper_parameters": hp,
+                "pytorch-lightning_version": pl.__version__}, ckpt)
+    return ckpt
+
+
+def build_encoder(out: Path, texts: list[str], vocab: int, shape: str) -> Path:
+    """An XLM-R ``shape`` config (no weights) with a SentencePiece tokenizer trained on ``texts``."""
+    import io
+
+    import sentencepiece as spm
+    from transformers import XLMRobertaConfig, XLMRobertaTokenizerFast, XLMRobertaXLConfig
 
     enc = out / f"xlmr-{shape}-arch"
     enc.mkdir(parents=True, exist_ok=True)
@@ -77,30 +114,11 @@ def build_checkpoint(out: Path, texts: list[str], vocab: int, shape: str = "larg
     (enc / "sentencepiece.bpe.model").write_bytes(buf.getvalue())
     tok = XLMRobertaTokenizerFast(vocab_file=str(enc / "sentencepiece.bpe.model"), model_max_length=512)
     tok.save_pretrained(enc)
-    XLMRobertaConfig(
+    (XLMRobertaXLConfig if shape == "xl" else XLMRobertaConfig)(
         vocab_size=len(tok), **XLMR_SHAPES[shape], max_position_embeddings=514, pad_token_id=tok.pad_token_id,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
     ).save_pretrained(enc)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        # load_pretrained_weights=False: encoder built from config.json with random weights
-        model = RegressionMetric(
-            encoder_model="XLM-RoBERTa", pretrained_model=str(enc), load_pretrained_weights=False,
-            local_files_only=True, hidden_sizes=[3072, 1024], layer_transformation="sparsemax",
-            layer="mix", pool="avg",
-        )
-    d = out / f"comet-xlmr-{shape}-random"
-    (d / "checkpoints").mkdir(parents=True, exist_ok=True)
-    hp = dict(model.hparams)
-    hp.pop("load_pretrained_weights", None)
-    hp.pop("local_files_only", None)
-    (d / "hparams.yaml").write_text(yaml.safe_dump(hp), encoding="utf-8")
-    ckpt = d / "checkpoints" / "model.ckpt"
-    torch.save({"state_dict": model.state_dict(), "hyper_parameters": hp,
-                "pytorch-lightning_version": pl.__version__}, ckpt)
-    n_params = sum(p.numel() for p in model.parameters())
-    del model
-    return ckpt, enc, n_params
+    return enc
 
 
 def main() -> None:
