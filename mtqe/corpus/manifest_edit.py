@@ -191,6 +191,16 @@ def _documents_indent(lines: list[str]) -> int:
     return _indent(first) if first is not None and _indent(first) > 0 else 2
 
 
+def document_block(lines: list[str], doc_id: str) -> tuple[int, int, int]:
+    """``(start, end, docs_indent)`` of document ``doc_id``'s block in the manifest ``lines``
+    (``end`` exclusive); one clear error when it is not a block-style entry."""
+    docs_indent = _documents_indent(lines)
+    start = _find_document(lines, doc_id, docs_indent)
+    if start is None:
+        raise CorpusError(f"documents.{doc_id}: not found as a block-style entry; edit the manifest by hand")
+    return start, _block_end(lines, start, docs_indent), docs_indent
+
+
 def _find_document(lines: list[str], doc_id: str, docs_indent: int) -> int | None:
     start = next(i for i, line in enumerate(lines) if line.rstrip() == "documents:")
     pattern = re.compile(rf"^ {{{docs_indent}}}{re.escape(doc_id)}\s*:\s*(#.*)?$")

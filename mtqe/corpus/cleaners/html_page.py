@@ -169,7 +169,7 @@ class _Walk:
             text = f"{text} <{links}>"
         if reason is not None:
             self.removed.append(Removal(text, reason))
-        elif element.tag in HEADINGS or (_is_bold_only(element) and not ends_with_terminator(text)):
+        elif element.tag in HEADINGS or (is_bold_only(element) and not ends_with_terminator(text)):
             self.blocks.append(Block("heading", text))
         else:
             self.blocks.append(Block("paragraph", text))
@@ -208,7 +208,8 @@ def _contains(element: _Element, tags: frozenset[str]) -> bool:
     return any(isinstance(d.tag, str) and d.tag in tags for d in element.iterdescendants())
 
 
-def _is_bold_only(element: _Element) -> bool:
+def is_bold_only(element: _Element) -> bool:
+    """A block whose only text is bold (a heading written as <p><strong>…</strong></p>)."""
     if (element.text or "").strip():
         return False
     children = [c for c in element if isinstance(c.tag, str)]

@@ -24,6 +24,7 @@ import lxml.html
 from lxml.etree import _Element
 
 from mtqe.corpus.chars import ends_with_terminator, normalize_space
+from mtqe.corpus.cleaners.html_page import is_bold_only, text_of
 from mtqe.corpus.model import Block, Removal
 
 _TIMESTAMP = re.compile(r"^<!--\s*(\d+)\s*-->$")
@@ -32,7 +33,6 @@ _UNDERLINE = re.compile(r"^(-{3,}|={3,})$")
 _DATETIME = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}\s*-\s*\d{1,2}:\d{2}$")
 
 _TEXT_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li"})
-_BOLD = frozenset({"strong", "b"})
 _DROP = frozenset({"script", "style", "noscript", "template"})
 # (prefix of the element's text, reason) for furniture outside paragraphs.
 _FURNITURE: tuple[tuple[str, str], ...] = (
@@ -90,7 +90,7 @@ def _visit(element: _Element, blocks: list[Block], removed: list[Removal]) -> No
         for image in element.iter("img"):
             removed.append(Removal(str(image.get("src", "")), "image"))
     if tag in _DROP:
-        text = _text(element)
+        text = text_of(element)
         if text:
             removed.append(Removal(text, f"html {tag}"))
         return
@@ -109,22 +109,13 @@ def _visit(element: _Element, blocks: list[Block], removed: list[Removal]) -> No
 
 
 def _text_block(element: _Element, blocks: list[Block]) -> None:
-    text = _text(element)
+    text = text_of(element)
     if not text:
         return
-    if _is_bold_only(element) and not ends_with_terminator(text):
+    if is_bold_only(element) and not ends_with_terminator(text):
         blocks.append(Block("heading", text))
     else:
         blocks.append(Block("paragraph", text))
-
-
-def _is_bold_only(element: _Element) -> bool:
-    if (element.text or "").strip():
-        return False
-    children = [c for c in element if isinstance(c.tag, str)]
-    if not children or any((c.tail or "").strip() for c in children):
-        return False
-    return all(c.tag in _BOLD or not _text(c) for c in children)
 
 
 def _contains_text_blocks(element: _Element) -> bool:
@@ -132,7 +123,7 @@ def _contains_text_blocks(element: _Element) -> bool:
 
 
 def _furniture(element: _Element, removed: list[Removal]) -> None:
-    text = _text(element)
+    text = text_of(element)
     links = [str(a.get("href")) for a in element.iter("a") if a.get("href")]
     if not text and not links:
         return  # empty wrappers (newsletter/app placeholders): nothing is lost
@@ -144,6 +135,3 @@ def _furniture(element: _Element, removed: list[Removal]) -> None:
     removed.append(Removal(shown, reason))
 
 
-def _text(element: _Element) -> str:
-    """All text inside ``element`` (its descendants' too), whitespace normalised."""
-    return normalize_space("".join(t for t in element.itertext() if isinstance(t, str)))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mtqe.corpus.judgments import Judgment, average_ratings, judgments_jsonl, load_judgments
 from mtqe.corpus.manifest import load_manifest, manifest_file
-from mtqe.corpus.manifest_edit import _block_end, _documents_indent, _find_document, _indent, _is_content
+from mtqe.corpus.manifest_edit import _block_end, _indent, _is_content, document_block
 from mtqe.corpus.model import JUDGMENT_FORMATS, JUDGMENT_PROTOCOLS, DocumentSpec
 from mtqe.corpus.paths import default_references_dir
 from mtqe.corpus.testsets.judgment_formats import Rating, read_ratings, segment_counts_wmt
@@ -157,11 +157,7 @@ def _render_entry(new: JudgmentsFile, relative: str, digest: str, source_digest:
 def _insert_entry(content: str, doc_id: str, entry: list[str]) -> str:
     """``content`` with ``entry`` at the end of the document's ``judgments:`` block (made if absent)."""
     lines = content.splitlines()
-    docs_indent = _documents_indent(lines)
-    start = _find_document(lines, doc_id, docs_indent)
-    if start is None:
-        raise CorpusError(f"documents.{doc_id}: not found as a block-style entry; edit the manifest by hand")
-    end = _block_end(lines, start, docs_indent)
+    start, end, docs_indent = document_block(lines, doc_id)
     child = next((_indent(lines[i]) for i in range(start + 1, end) if _is_content(lines[i])), docs_indent + 2)
     while end > start + 1 and not _is_content(lines[end - 1]):
         end -= 1  # trailing blank lines and comments stay after the block
@@ -200,11 +196,7 @@ def remove_judgments(doc_id: str, name: str, *, references: Path | str | None = 
 def _without_entry(content: str, doc_id: str, name: str) -> str:
     """``content`` without the judgments entry ``name`` (and without ``judgments:`` left empty)."""
     lines = content.splitlines()
-    docs_indent = _documents_indent(lines)
-    start = _find_document(lines, doc_id, docs_indent)
-    if start is None:
-        raise CorpusError(f"documents.{doc_id}: not found as a block-style entry; edit the manifest by hand")
-    end = _block_end(lines, start, docs_indent)
+    start, end, docs_indent = document_block(lines, doc_id)
     child = next((_indent(lines[i]) for i in range(start + 1, end) if _is_content(lines[i])), docs_indent + 2)
     key = next((i for i in range(start + 1, end) if lines[i].strip() == "judgments:" and _indent(lines[i]) == child), None)
     if key is None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mtqe.languages import normalize_lang
 from mtqe.corpus.manifest import load_manifest, manifest_file
-from mtqe.corpus.manifest_edit import _block_end, _documents_indent, _find_document, _indent
+from mtqe.corpus.manifest_edit import _block_end, _documents_indent, _indent, document_block
 from mtqe.corpus.paths import default_references_dir
 from mtqe.corpus.testsets.line_document import build_line_document
 from mtqe.corpus.testsets.line_info import LineInfo, parse_line_info, render_line_info
@@ -263,11 +263,7 @@ def _lines_bytes(lines: tuple[str, ...]) -> bytes:
 
 def _without_block(content: str, doc_id: str, text_id: str | None) -> str:
     lines = content.splitlines()
-    docs_indent = _documents_indent(lines)
-    start = _find_document(lines, doc_id, docs_indent)
-    if start is None:
-        raise CorpusError(f"documents.{doc_id}: not found as a block-style entry; edit the manifest by hand")
-    end = _block_end(lines, start, docs_indent)
+    start, end, docs_indent = document_block(lines, doc_id)
     if text_id is not None:
         pattern = re.compile(rf"^\s+{re.escape(text_id)}\s*:\s*(#.*)?$")
         found = [i for i in range(start + 1, end) if pattern.match(lines[i]) and _indent(lines[i]) > docs_indent + 2]
