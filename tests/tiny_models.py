@@ -114,6 +114,13 @@ def corpus_lines() -> list[str]:
     return lines
 
 
+# The tiny (m)T5 shape shared by the MADLAD translator and the MetricX scorer.
+TINY_T5_DIMS = dict(
+    d_model=32, d_kv=16, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=2, pad_token_id=0,
+    eos_token_id=1, decoder_start_token_id=0, feed_forward_proj="gated-gelu", tie_word_embeddings=False,
+)
+
+
 def _train_spm(path: Path, vocab_size: int = 400, **special_ids) -> spm.SentencePieceProcessor:
     """Train a unigram SentencePiece model on ``corpus_lines()`` and write it to ``path``.
 
@@ -288,17 +295,7 @@ def build_tiny_madlad(out_dir: Path) -> Path:
     tokenizer = T5TokenizerFast(vocab_file=str(spm_path), extra_ids=0, legacy=False, model_max_length=128)
     config = T5Config(
         vocab_size=len(tokenizer),
-        d_model=32,
-        d_kv=16,
-        d_ff=64,
-        num_layers=2,
-        num_decoder_layers=2,
-        num_heads=2,
-        pad_token_id=0,
-        eos_token_id=1,
-        decoder_start_token_id=0,
-        feed_forward_proj="gated-gelu",
-        tie_word_embeddings=False,
+        **TINY_T5_DIMS,
     )
     _init_and_save(T5ForConditionalGeneration, config, directory)
     tokenizer.save_pretrained(directory)
@@ -516,17 +513,7 @@ def build_tiny_mt5_metricx(out_dir: Path) -> dict[str, Path]:
     tokenizer.save_pretrained(tok_dir)
     config = MT5Config(
         vocab_size=len(tokenizer) + 12,  # like mT5, a few embedding rows beyond the tokenizer
-        d_model=32,
-        d_kv=16,
-        d_ff=64,
-        num_layers=2,
-        num_decoder_layers=2,
-        num_heads=2,
-        pad_token_id=0,
-        eos_token_id=1,
-        decoder_start_token_id=0,
-        feed_forward_proj="gated-gelu",
-        tie_word_embeddings=False,
+        **TINY_T5_DIMS,
     )
     index = tokenizer.convert_tokens_to_ids(METRICX_SCORE_TOKEN)
     with torch.random.fork_rng(devices=[]):
