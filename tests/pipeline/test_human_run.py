@@ -15,14 +15,10 @@ from statistics import mean
 import pytest
 
 from mtqe.cli import main
-from mtqe.corpus.loader import load_parallel_document
 from mtqe.corpus.manifest import load_manifest
+from tests.seed_testset import drop_every, seed_sentence_lines, write_lines
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _drop(line: str, every: int) -> str:
-    return "".join(ch for i, ch in enumerate(line) if i % every != every - 1)
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +26,12 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("human")
     refs = root / "references"
     shutil.copytree(REPO / "mtqe" / "references", refs)
-    doc = load_parallel_document(load_manifest(refs), "jpus-2022", "ja", "zh", unit="sentence")
-    h1 = [s.targets["zh-community"].replace("\n", " ") for s in doc.segments]
-    texts = {"src.ja": [s.source.replace("\n", " ") for s in doc.segments], "H1.zh": h1,
-             "Copy.zh": list(h1), "Drop4th.zh": [_drop(line, 4) for line in h1],
+    src, h1 = seed_sentence_lines(load_manifest(refs))
+    texts = {"src.ja": src, "H1.zh": h1,
+             "Copy.zh": list(h1), "Drop4th.zh": [drop_every(line, 4) for line in h1],
              "Gaps.zh": ["" if i % 9 == 0 else line for i, line in enumerate(h1)]}
     for name, lines in texts.items():
-        (root / name).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        write_lines(root / name, lines)
     n = len(h1)
     (root / "docs.tsv").write_text("".join(f"{'a' if i < n // 2 else 'b'}\tdoc{i // 20}\n" for i in range(n)),
                                    encoding="utf-8")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mtqe.corpus.loader import load_parallel_document
+from tests.seed_testset import drop_every, seed_sentence_lines, write_lines
 
 
 @dataclass(frozen=True)
@@ -21,15 +21,13 @@ class LineFiles:
 
 def perturb(line: str) -> str:
     """Every 4th character dropped: a deterministic, clearly worse output."""
-    return "".join(ch for i, ch in enumerate(line) if i % 4 != 3)
+    return drop_every(line, 4)
 
 
 @pytest.fixture(scope="session")
 def seed_sentences(manifest) -> tuple[list[str], list[str]]:
     """The jpus-2022 ja→zh sentence pairs, as the aligner pairs them (the seed texts, no invented text)."""
-    doc = load_parallel_document(manifest, "jpus-2022", "ja", "zh", unit="sentence")
-    pairs = [(s.source.replace("\n", " "), s.targets["zh-community"].replace("\n", " ")) for s in doc.segments]
-    return [p[0] for p in pairs], [p[1] for p in pairs]
+    return seed_sentence_lines(manifest)
 
 
 @pytest.fixture()
@@ -40,9 +38,7 @@ def line_files(tmp_path: Path, seed_sentences) -> LineFiles:
     out.mkdir()
 
     def write(name: str, lines: list[str]) -> Path:
-        path = out / name
-        path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-        return path
+        return write_lines(out / name, lines)
 
     with_gaps = [("" if i % 10 == 0 else line) for i, line in enumerate(ref)]
     systems = {
