@@ -65,7 +65,7 @@ from typing import Any
 import numpy as np
 
 from mtqe.errors import ConfigError
-from mtqe.metrics.base import MetricInfo, MetricInput
+from mtqe.metrics.base import MetricInput
 from mtqe.metrics.checkpoint_safety import (
     COMET_SAFE_GLOBALS,
     allowed_globals,
@@ -141,12 +141,8 @@ class CometMetric(NeuralMetric):
         self._embeddings = EmbeddingScorer()  # encode once: sentence embeddings by text
         self._embedding_counts = (0, 0, 0)
         self._vectors: VectorStore | None = None  # source/reference embeddings across runs
-        self.info = MetricInfo(
-            name=cfg.name,
-            higher_is_better=True,
+        self.info = self.neural_info(
             needs_reference=not cfg.reference_free,
-            needs_source=True,
-            needs_gpu=False,
             description=(
                 "COMET quality estimation (src, mt)"
                 if cfg.reference_free

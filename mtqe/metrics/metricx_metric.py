@@ -37,7 +37,7 @@ import numpy as np
 
 from mtqe.errors import ConfigError
 from mtqe.io import sha256_text
-from mtqe.metrics.base import MetricInfo, MetricInput
+from mtqe.metrics.base import MetricInput
 from mtqe.metrics.checkpoints import (
     LoadFailure,
     checkpoint_sha256,
@@ -80,12 +80,9 @@ class MetricxMetric(NeuralMetric):
         super().__init__(cfg=cfg, cache=cache)  # values were checked by MetricxConfig.__post_init__
         self.cfg: MetricxConfig = cfg
         self._tokenizer: Any = None
-        self.info = MetricInfo(
-            name=cfg.name,
-            higher_is_better=False,
+        self.info = self.neural_info(
             needs_reference=not cfg.qe,
-            needs_source=True,
-            needs_gpu=False,
+            higher_is_better=False,
             description=(
                 "MetricX-24 QE (src, mt): error score 0-25, lower is better"
                 if cfg.qe

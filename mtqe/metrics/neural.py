@@ -55,7 +55,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mtqe.errors import ConfigError, ModelUnavailableError
-from mtqe.metrics.base import ErrorSpan, MeanOfSegments, MeanOfValid, Metric, MetricInput, MetricResult
+from mtqe.metrics.base import ErrorSpan, MeanOfSegments, MeanOfValid, Metric, MetricInfo, MetricInput, MetricResult
 from mtqe.metrics.checkpoints import LoadFailure, checkpoint_sha256, hub_offline, model_label
 from mtqe.metrics.long_segments import Piece, split_pieces, summary
 from mtqe.metrics.neural_batching import Key, OnScored, SegmentProgress, input_length, sorted_batches
@@ -247,6 +247,12 @@ class NeuralMetric(MeanOfSegments, Metric):
         """Put the loaded model on ``device``; returns the device its inputs go to."""
         model.to(device)
         return device
+
+    def neural_info(self, *, needs_reference: bool, description: str, higher_is_better: bool = True) -> MetricInfo:
+        """The :class:`MetricInfo` of a neural metric: it always reads the source, and the GPU is
+        a config choice (``gpus``), not a need."""
+        return MetricInfo(name=self.cfg.name, higher_is_better=higher_is_better, needs_reference=needs_reference,
+                          needs_source=True, needs_gpu=False, description=description)
 
     # ----------------------------------------------------------------- signature
 

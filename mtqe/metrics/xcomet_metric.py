@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from mtqe.metrics.base import ErrorSpan, MetricInfo, MetricInput
+from mtqe.metrics.base import ErrorSpan, MetricInput
 from mtqe.metrics.checkpoints import LoadFailure
 from mtqe.metrics.comet_metric import CometMetric, _read_hparams
 from mtqe.metrics.configs import XcometConfig
@@ -61,12 +61,8 @@ class XcometMetric(CometMetric):
         self.cfg: XcometConfig = cfg
         # bf16 weights halve GPU memory; on the CPU bf16 stays autocast (weights fp32)
         self.bf16_weights = self.precision == "bf16" and int(cfg.gpus) == 1
-        self.info = MetricInfo(
-            name=cfg.name,
-            higher_is_better=True,
+        self.info = self.neural_info(
             needs_reference=not cfg.reference_free,
-            needs_source=True,
-            needs_gpu=False,
             description=(
                 "XCOMET quality estimation (src, mt) with error spans"
                 if cfg.reference_free

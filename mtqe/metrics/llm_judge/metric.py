@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from mtqe.errors import MtqeError
-from mtqe.metrics.base import MeanOfValid, MetricInfo, MetricInput
+from mtqe.metrics.base import MeanOfValid, MetricInput
 from mtqe.metrics.checkpoints import LoadFailure, checkpoint_sha256, hub_snapshot, is_local
 from mtqe.metrics.configs import LlmJudgeConfig
 from mtqe.metrics.llm_judge.parse import locate, mqm_score, parse_answer
@@ -73,12 +73,8 @@ class LlmJudgeMetric(MeanOfValid, NeuralMetric):
         self.cfg: LlmJudgeConfig = cfg
         embedded = cfg.backend == "gguf" and cfg.model == EMBEDDED_MODEL
         inputs = "QE (src, mt)" if cfg.reference_free else "(src, mt, ref)"
-        self.info = MetricInfo(
-            name=cfg.name,
-            higher_is_better=True,
+        self.info = self.neural_info(
             needs_reference=not cfg.reference_free,
-            needs_source=True,
-            needs_gpu=False,
             description=(
                 f"LLM judge, {'GEMBA-ESA' if cfg.protocol == 'esa' else 'GEMBA-MQM'} style "
                 f"({_SHORT_SCALES[cfg.protocol]}), {inputs}, {cfg.backend}, mtqe prompt v{PROMPT_VERSION}"
